@@ -1,0 +1,170 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
+
+from .fields import DomainField, NormalizedEmailField
+
+
+class IcpTier(models.TextChoices):
+    A = "A", "Tier A"
+    B = "B", "Tier B"
+    C = "C", "Tier C"
+    OUT = "out", "Out of ICP"
+
+
+class AccountQuerySet(models.QuerySet):
+    def with_domain(self, domain: str):
+        return self.filter(domain=domain)
+
+
+class Account(models.Model):
+    class Relationship(models.TextChoices):
+        PROSPECT = "prospect", "Prospect"
+        CUSTOMER = "customer", "Customer"
+        PARTNER = "partner", "Partner"
+        COMPETITOR = "competitor", "Competitor"
+
+    name = models.CharField(max_length=255)
+    domain = DomainField(
+        max_length=253, unique=True, null=True, blank=True,
+        help_text="The company key: bare host, lower case, no scheme, www. or path.",
+    )
+    industry = models.CharField(max_length=120, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    annual_revenue = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2 code.")
+    region = models.CharField(max_length=60, blank=True)
+    tech_stack = models.JSONField(default=list, blank=True)
+    relationship = models.CharField(
+        max_length=20, choices=Relationship.choices, default=Relationship.PROSPECT
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="owned_accounts", help_text="The AE who owns the account (routing).",
+    )
+    territory = models.CharField(max_length=60, blank=True, db_index=True)
+    icp_tier = models.CharField(max_length=3, choices=IcpTier.choices, blank=True, db_index=True)
+    icp_reasons = models.JSONField(default=list, blank=True)
+    icp_confirmed_at = models.DateTimeField(null=True, blank=True)
+    icp_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(domain=Lower("domain")), name="account_domain_lower_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    class EmailKind(models.TextChoices):
+        WORK = "work", "Work"
+        PERSONAL = "personal", "Personal"
+        DISPOSABLE = "disposable", "Disposable"
+        INVALID = "invalid", "Invalid"
+
+    class LawfulBasis(models.TextChoices):
+        UNKNOWN = "", "Not recorded"
+        CONSENT = "consent", "Consent"
+        LEGITIMATE_INTEREST = "legitimate_interest", "Legitimate interest"
+        CONTRACT = "contract", "Contract"
+
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = NormalizedEmailField(max_length=254, unique=True, null=True, blank=True)
+    email_kind = models.CharField(max_length=12, choices=EmailKind.choices, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    persona_function = models.CharField(max_length=40, blank=True)
+    persona_seniority = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    lawful_basis = models.CharField(
+        max_length=30, choices=LawfulBasis.choices, default=LawfulBasis.UNKNOWN, blank=True
+    )
+    do_not_contact = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="contact_email_lower_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or f"Contact {self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def persona(self) -> str:
+        return " · ".join(
+            part.replace("_", " ").title()
+            for part in (self.persona_seniority, self.persona_function) if part
+        )
+
+
+class BuyingGroupRole(models.Model):
+    """A contact's seat in their account's buying committee."""
+
+    class Role(models.TextChoices):
+        CHAMPION = "champion", "Champion"
+        ECONOMIC_BUYER = "economic_buyer", "Economic buyer"
+        DECISION_MAKER = "decision_maker", "Decision maker"
+        INFLUENCER = "influencer", "Influencer"
+        TECHNICAL_EVALUATOR = "technical_evaluator", "Technical evaluator"
+        USER = "user", "User"
+        BLOCKER = "blocker", "Blocker (veto)"
+        PROCUREMENT = "procurement", "Procurement"
+        SECURITY_LEGAL = "security_legal", "Security / legal"
+
+    class Sentiment(models.TextChoices):
+        UNKNOWN = "unknown", "Unknown"
+        POSITIVE = "positive", "Positive"
+        NEUTRAL = "neutral", "Neutral"
+        NEGATIVE = "negative", "Negative"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="buying_group")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="buying_roles")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    sentiment = models.CharField(
+        max_length=10, choices=Sentiment.choices, default=Sentiment.UNKNOWN
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["account", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "contact", "role"], name="buying_role_once_per_contact"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} — {self.get_role_display()}"

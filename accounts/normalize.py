@@ -1,0 +1,104 @@
+"""Normalise what people type about companies and contacts.
+
+Every path that stores an email or a domain goes through these functions (the model fields call
+them), so `Acme.COM`, `https://www.acme.com/pricing` and ` acme.com ` are one account.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+# Mailbox providers whose domain says nothing about the company.
+PERSONAL_EMAIL_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "hotmail.co.uk",
+        "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com",
+        "proton.me", "protonmail.com", "gmx.com", "gmx.de", "web.de", "mail.com", "yandex.ru",
+        "qq.com", "163.com", "zoho.com", "fastmail.com", "hey.com",
+    }
+)
+DISPOSABLE_EMAIL_DOMAINS = frozenset(
+    {"mailinator.com", "10minutemail.com", "guerrillamail.com", "tempmail.com", "yopmail.com",
+     "trashmail.com", "sharklasers.com", "getnada.com"}
+)
+_EMAIL_RE = re.compile(r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
+_DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+
+
+def normalize_email(value: str | None) -> str:
+    """Lower-case and trim an email address; an empty value stays empty."""
+    return (value or "").strip().lower()
+
+
+def normalize_domain(value: str | None) -> str:
+    """Reduce a website or domain to its bare host: no scheme, `www.`, port, path or dot."""
+    text = (value or "").strip().lower()
+    if not text:
+        return ""
+    if "@" in text and "/" not in text:  # an email address given where a domain was expected
+        text = text.rsplit("@", 1)[1]
+    if "://" not in text:
+        text = "//" + text
+    host = urlsplit(text).hostname or ""
+    host = host.strip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    return host
+
+
+def domain_from_email(email: str | None) -> str:
+    email = normalize_email(email)
+    return normalize_domain(email.rsplit("@", 1)[1]) if "@" in email else ""
+
+
+def is_valid_email(email: str | None) -> bool:
+    return bool(_EMAIL_RE.match(normalize_email(email)))
+
+
+def is_valid_domain(domain: str | None) -> bool:
+    return bool(_DOMAIN_RE.match(normalize_domain(domain)))
+
+
+def email_kind(email: str | None) -> str:
+    """Classify an address as work, personal, disposable or invalid (Contact.EmailKind values)."""
+    if not is_valid_email(email):
+        return "invalid"
+    domain = domain_from_email(email)
+    if domain in DISPOSABLE_EMAIL_DOMAINS:
+        return "disposable"
+    if domain in PERSONAL_EMAIL_DOMAINS:
+        return "personal"
+    return "work"
+
+
+# Title → persona. Ordered: the first matching pattern wins, so specific titles come first.
+_SENIORITY_RULES: tuple[tuple[str, str], ...] = (
+    (r"\b(ceo|cfo|cto|cio|ciso|coo|cmo|cro|cpo|chief|founder|co-?founder|owner|president|"
+     r"principal|partner)\b", "c_level"),
+    (r"\b(svp|evp|vp|vice president|head of|gm|general manager)\b", "vp"),
+    (r"\b(director|dir\.?)\b", "director"),
+    (r"\b(manager|mgr|lead|supervisor)\b", "manager"),
+    (r"\b(student|intern|trainee)\b", "student"),
+    (r".", "individual"),
+)
+_FUNCTION_RULES: tuple[tuple[str, str], ...] = (
+    (r"\b(ceo|founder|co-?founder|owner|president|general manager|gm|coo)\b", "executive"),
+    (r"\b(cfo|finance|financial|controller|accounting|accountant|treasur)", "finance"),
+    (r"\b(cto|cio|ciso|it|engineer|engineering|developer|devops|architect|technology|"
+     r"technical|software|security|infrastructure|data)\b", "it_engineering"),
+    (r"\b(cmo|marketing|growth|demand gen|brand|content|seo)\b", "marketing"),
+    (r"\b(cro|sales|account executive|business development|bdr|sdr|revenue)\b", "sales"),
+    (r"\b(operations|ops|procurement|purchasing|supply chain|logistics)\b", "operations"),
+    (r"\b(hr|human resources|people|talent|recruit)", "hr"),
+    (r"\b(product|cpo)\b", "product"),
+    (r"\b(student|intern)\b", "student"),
+)
+
+
+def title_to_persona(title: str | None) -> tuple[str, str]:
+    """Return (function, seniority) for a free-text job title; ('', '') when nothing is known."""
+    text = " ".join((title or "").lower().replace("/", " ").split())
+    if not text or text in {"n/a", "na", "none", "-", "example-job-title"}:
+        return "", ""
+    function = next((name for pattern, name in _FUNCTION_RULES if re.search(pattern, text)), "other")
+    seniority = next(name for pattern, name in _SENIORITY_RULES if re.search(pattern, text))
+    return function, seniority

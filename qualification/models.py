@@ -1,0 +1,424 @@
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Account, Contact, IcpTier
+
+
+class Stage(models.TextChoices):
+    NEW = "new", "New"
+    MQL = "mql", "MQL"
+    SAL = "sal", "SAL"
+    SQL = "sql", "SQL"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    NURTURE = "nurture", "Nurture"
+    DISQUALIFIED = "disqualified", "Disqualified"
+
+
+OPEN_STAGES = frozenset({Stage.NEW, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY})
+OWNED_STAGES = frozenset({Stage.SAL, Stage.SQL, Stage.OPPORTUNITY})
+
+
+class Segment(models.Model):
+    """A product line or motion with its own thresholds, SLAs and business hours."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+    description = models.TextField(blank=True)
+    mql_threshold = models.PositiveSmallIntegerField(
+        default=70, help_text="Intent score at or over which a fit lead becomes an MQL."
+    )
+    nurture_floor = models.PositiveSmallIntegerField(
+        default=40, help_text="Under this score a lead goes to nurture; between is manual review."
+    )
+    sla_first_touch_hours = models.PositiveSmallIntegerField(
+        default=4, help_text="Business hours an SDR has to accept or reject an MQL."
+    )
+    sla_first_meeting_hours = models.PositiveSmallIntegerField(
+        default=48, help_text="Hours from SQL to the first meeting."
+    )
+    business_day_start = models.TimeField(default=dt.time(9, 0))
+    business_day_end = models.TimeField(default=dt.time(17, 0))
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    territories = models.JSONField(
+        default=list, blank=True, help_text="Territories this segment's SDRs cover."
+    )
+    sdrs = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="segments",
+        help_text="SDRs who work this segment's queue.",
+    )
+
+    history = HistoricalRecords(m2m_fields=[])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nurture_floor__lte=models.F("mql_threshold"), mql_threshold__lte=100),
+                name="segment_floor_below_threshold",
+            ),
+            models.CheckConstraint(
+                condition=Q(business_day_start__lt=models.F("business_day_end")),
+                name="segment_business_day_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReasonCode(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    for_rejection = models.BooleanField(default=True, help_text="An SDR may reject an MQL with it.")
+    for_disqualification = models.BooleanField(default=True)
+    for_lost = models.BooleanField(default=False, help_text="Applies to lost opportunities.")
+    requires_recycle_date = models.BooleanField(default=False)
+    requires_linked_lead = models.BooleanField(
+        default=False, help_text="The surviving lead must be named (duplicates)."
+    )
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Source(models.TextChoices):
+    FORM = "form", "Web form"
+    DEMO_REQUEST = "demo_request", "Demo request"
+    WEBINAR = "webinar", "Webinar"
+    CONTENT = "content", "Content"
+    LIST_IMPORT = "list_import", "List import"
+    OUTBOUND = "outbound", "Outbound"
+    PARTNER = "partner", "Partner"
+    EVENT = "event", "Event"
+    PRODUCT_SIGNUP = "product_signup", "Product signup"
+
+
+class Motion(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+    PRODUCT_LED = "product_led", "Product-led"
+
+
+class IntentBand(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class LeadQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(stage__in=OPEN_STAGES)
+
+    def with_brief(self):
+        """What a row of any lead list shows, in one query."""
+        return self.select_related("contact", "account", "segment", "owner", "reason_code")
+
+    def sal_queue(self):
+        return self.filter(stage=Stage.MQL).with_brief().order_by("sla_due_at", "pk")
+
+
+class Lead(models.Model):
+    """One qualification record: a contact's interest in one segment (product line).
+
+    `stage` is written only by qualification.transitions.transition_lead.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="leads")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+    )
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="leads")
+    source = models.CharField(max_length=20, choices=Source.choices, blank=True)
+    motion = models.CharField(max_length=20, choices=Motion.choices, default=Motion.INBOUND)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.NEW)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="owned_leads",
+    )
+    fit_tier = models.CharField(max_length=3, choices=IcpTier.choices, blank=True)
+    fit_override = models.TextField(
+        blank=True, help_text="Why a lead outside tier A/B was made an MQL anyway."
+    )
+    intent_score = models.SmallIntegerField(default=0)
+    intent_band = models.CharField(max_length=10, choices=IntentBand.choices, default="low")
+    score_explanation = models.JSONField(default=list, blank=True)
+    manual_review = models.BooleanField(
+        default=False, help_text="Scored between the nurture floor and the MQL threshold."
+    )
+    form_answers = models.JSONField(default=dict, blank=True)
+    next_action = models.CharField(max_length=255, blank=True)
+    next_action_due = models.DateField(null=True, blank=True)
+    stage_entered_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    first_touch_at = models.DateTimeField(null=True, blank=True)
+    recycle_on = models.DateField(null=True, blank=True)
+    reason_code = models.ForeignKey(
+        ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+    )
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    next_meeting_on = models.DateTimeField(null=True, blank=True)
+    single_thread_override = models.TextField(blank=True)
+    amount_estimate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    expected_close_date = models.DateField(null=True, blank=True)
+    mutual_next_step = models.CharField(max_length=255, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Scores change nightly (decay); their history lives in the explanation, not in copies.
+    history = HistoricalRecords(
+        excluded_fields=["intent_score", "intent_band", "score_explanation", "last_activity_at",
+                         "updated_at"]
+    )
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("mark_mql", "Can mark a new lead MQL by hand"),
+            ("accept_mql", "Can accept an MQL into SAL"),
+            ("reject_mql", "Can reject an MQL to nurture or disqualified"),
+            ("promote_sql", "Can promote an SAL to SQL"),
+            ("promote_opportunity", "Can promote an SQL to opportunity"),
+            ("reopen_lead", "Can reopen a disqualified lead"),
+            ("act_on_any_lead", "Can park or disqualify any open lead, not only owned ones"),
+        ]
+        indexes = [
+            models.Index(fields=["stage", "sla_due_at"], name="lead_stage_sla_idx"),
+            models.Index(fields=["owner", "stage"], name="lead_owner_stage_idx"),
+            models.Index(fields=["stage", "recycle_on"], name="lead_stage_recycle_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(stage=Stage.DISQUALIFIED) | Q(reason_code__isnull=False),
+                name="disqualified_lead_has_reason_code",
+                violation_error_message="A disqualified lead must have a reason code.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage__in=sorted(OWNED_STAGES)) | Q(owner__isnull=False),
+                name="sales_stage_lead_has_owner",
+                violation_error_message="An SAL, SQL or opportunity lead must have an owner.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage=Stage.NURTURE) | Q(recycle_on__isnull=False),
+                name="nurture_lead_has_recycle_date",
+                violation_error_message="A nurture lead must have a recycle date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(intent_score__gte=0, intent_score__lte=100),
+                name="lead_intent_score_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} · {self.segment}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+
+class Activity(models.Model):
+    """Something the contact did (an intent signal) or something sales did (a touch)."""
+
+    class Kind(models.TextChoices):
+        PRICING_PAGE = "pricing_page", "Pricing page"
+        SECURITY_PAGE = "security_page", "Security page"
+        ROI_PAGE = "roi_page", "ROI page"
+        IMPLEMENTATION_PAGE = "implementation_page", "Implementation page"
+        COMPARISON_PAGE = "comparison_page", "Comparison page"
+        DEMO_REQUEST = "demo_request", "Demo request"
+        WEBINAR = "webinar", "Webinar"
+        CONTENT_DOWNLOAD = "content_download", "Content download"
+        WHITE_PAPER = "white_paper", "White paper"
+        EMAIL_OPEN = "email_open", "Email open"
+        EMAIL_CLICK = "email_click", "Email click"
+        EMAIL_REPLY = "email_reply", "Email reply"
+        BLOG_READ = "blog_read", "Blog read"
+        CAREERS_PAGE = "careers_page", "Careers page"
+        WEB_SESSION = "web_session", "Web session"
+        PRODUCT_SIGNUP = "product_signup", "Product signup"
+        PRODUCT_ACTIVATION = "product_activation", "Product activation"
+        PRODUCT_INVITE = "product_invite", "Teammate invited"
+        PRODUCT_LIMIT_HIT = "product_limit_hit", "Plan limit hit"
+        CALL = "call", "Call"
+        EMAIL_SENT = "email_sent", "Email sent"
+        MEETING = "meeting", "Meeting"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    occurred_at = models.DateTimeField()
+    detail = models.CharField(max_length=500, blank=True)
+    session_key = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="The salesperson, for sales touches.",
+    )
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["contact", "occurred_at"], name="activity_contact_time_idx"),
+            models.Index(fields=["lead", "occurred_at"], name="activity_lead_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class StageTransition(models.Model):
+    """The audit row for every stage change, with the evidence that allowed it."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="transitions")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    name = models.CharField(max_length=40, help_text="The transition table row that applied.")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rule = models.CharField(max_length=60, blank=True, help_text="The rule that acted, if no one.")
+    occurred_at = models.DateTimeField()
+    reason_code = models.ForeignKey(
+        ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        indexes = [
+            models.Index(fields=["lead", "occurred_at"], name="transition_lead_time_idx"),
+            models.Index(fields=["to_stage", "occurred_at"], name="transition_to_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(actor__isnull=False) | ~Q(rule=""),
+                name="transition_has_actor_or_rule",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.from_stage} → {self.to_stage}"
+
+    @property
+    def acted_by(self) -> str:
+        if self.actor_id:
+            return self.actor.get_full_name() or self.actor.get_username()
+        return f"rule: {self.rule}"
+
+
+# Discovery -------------------------------------------------------------------------------
+
+
+class Framework(models.Model):
+    """A discovery framework (BANT, MEDDICC, CHAMP, …) defined as data, editable by RevOps."""
+
+    key = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=60)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FrameworkItem(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="items")
+    key = models.SlugField(max_length=40)
+    label = models.CharField(max_length=80)
+    prompt = models.TextField(blank=True, help_text="Questions that draw the answer out.")
+    confirmed_means = models.TextField(blank=True, help_text="What counts as confirmed.")
+    required_for_sql = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["framework", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "key"], name="framework_item_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.framework.name}: {self.label}"
+
+
+class Checklist(models.Model):
+    """One lead's discovery against one framework."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="checklists")
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="checklists")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "framework"], name="one_checklist_per_framework"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.framework.name} for lead {self.lead_id}"
+
+
+class ChecklistAnswer(models.Model):
+    class Status(models.TextChoices):
+        UNKNOWN = "unknown", "Unknown"
+        PARTIAL = "partial", "Partial"
+        CONFIRMED = "confirmed", "Confirmed"
+        RED_FLAG = "red_flag", "Red flag"
+
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(FrameworkItem, on_delete=models.PROTECT, related_name="answers")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNKNOWN)
+    answer = models.TextField(blank=True)
+    evidence = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["checklist", "item"], name="one_answer_per_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.label}: {self.get_status_display()}"
+
+
+class DiscoveryNote(models.Model):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="discovery_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Note on lead {self.lead_id} by {self.author}"

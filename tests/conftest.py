@@ -1,0 +1,30 @@
+import pytest
+
+from accounts import roles
+
+from .factories import UserFactory
+
+
+@pytest.fixture
+def sdr(db):
+    return UserFactory(username="sdr", role=roles.SDR)
+
+
+@pytest.fixture
+def ae(db):
+    return UserFactory(username="ae", role=roles.AE)
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager", role=roles.MANAGER)
+
+
+@pytest.fixture
+def revops(db):
+    return UserFactory(username="revops", role=roles.REVOPS, is_staff=True)
+
+
+@pytest.fixture
+def marketing(db):
+    return UserFactory(username="marketing", role=roles.MARKETING)
