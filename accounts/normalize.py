@@ -96,9 +96,10 @@ _FUNCTION_RULES: tuple[tuple[str, str], ...] = (
 
 def title_to_persona(title: str | None) -> tuple[str, str]:
     """Return (function, seniority) for a free-text job title; ('', '') when nothing is known."""
-    text = " ".join((title or "").lower().replace("/", " ").split())
-    if not text or text in {"n/a", "na", "none", "-", "example-job-title"}:
+    raw = " ".join((title or "").lower().split())
+    if not raw or raw in {"n/a", "na", "none", "-", "example-job-title", "unknown"}:
         return "", ""
+    text = raw.replace("/", " ")
     function = next((name for pattern, name in _FUNCTION_RULES if re.search(pattern, text)), "other")
     seniority = next(name for pattern, name in _SENIORITY_RULES if re.search(pattern, text))
     return function, seniority
