@@ -54,7 +54,9 @@ def _rule_matches(rule: IcpRule, account: Account) -> bool:
 
 
 def account_fit(
-    account: Account, *, rules: Iterable[IcpRule] | None = None,
+    account: Account,
+    *,
+    rules: Iterable[IcpRule] | None = None,
     cutoffs: IcpSettings | None = None,
 ) -> Fit:
     """The account's tier and the reasons for it; any matching exclusion makes it `out`."""
@@ -98,7 +100,9 @@ def update_account_fits(accounts: Iterable[Account]) -> int:
 
 _DIALECTS = {
     "postgresql": {
-        "age_days": "EXTRACT(EPOCH FROM (CAST(%(now)s AS timestamptz) - act.occurred_at)) / 86400.0",
+        "age_days": (
+            "EXTRACT(EPOCH FROM (CAST(%(now)s AS timestamptz) - act.occurred_at)) / 86400.0"
+        ),
         "clamp": "LEAST(100, GREATEST(0, FLOOR(COALESCE(SUM(r.pts), 0) + 0.5)))",
         "explanation": (
             "COALESCE(jsonb_agg(r.text ORDER BY ABS(r.pts) DESC, r.text) "
@@ -223,8 +227,11 @@ def score_leads(lead_ids: Iterable[int] | None = None, *, now: dt.datetime | Non
         lead_filter = dialect["lead_filter"]
         params["ids"] = ids if connection.vendor == "postgresql" else str(ids)
     sql = _SCORE_SQL.format(
-        lead_filter=lead_filter, age_days=dialect["age_days"], clamp=dialect["clamp"],
-        explanation=dialect["explanation"], reasons_order=dialect["reasons_order"],
+        lead_filter=lead_filter,
+        age_days=dialect["age_days"],
+        clamp=dialect["clamp"],
+        explanation=dialect["explanation"],
+        reasons_order=dialect["reasons_order"],
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -15,7 +15,9 @@ NOW = timezone.now()
 
 def activity(lead, kind, days_ago=0.0, hours_ago=0.0):
     return Activity.objects.create(
-        contact=lead.contact, lead=lead, kind=kind,
+        contact=lead.contact,
+        lead=lead,
+        kind=kind,
         occurred_at=NOW - dt.timedelta(days=days_ago, hours=hours_ago),
     )
 
@@ -29,8 +31,12 @@ def scored(lead):
 def plain_lead(**kwargs):
     """A lead whose account and contact add no points of their own."""
     account = AccountFactory(icp_tier=IcpTier.C, relationship=Account.Relationship.PROSPECT)
-    contact = ContactFactory(account=account, title="Analyst", persona_seniority="individual",
-                             email_kind=Contact.EmailKind.WORK)
+    contact = ContactFactory(
+        account=account,
+        title="Analyst",
+        persona_seniority="individual",
+        email_kind=Contact.EmailKind.WORK,
+    )
     kwargs.setdefault("intent_score", 0)
     return LeadFactory(contact=contact, account=account, **kwargs)
 
@@ -41,7 +47,9 @@ class TestFit:
         fit = account_fit(account)
         assert fit.tier == IcpTier.A
         assert fit.reasons == [
-            "Target industry (+20)", "Core market (+10)", "Mid-market size (200–5,000 staff) (+20)",
+            "Target industry (+20)",
+            "Core market (+10)",
+            "Mid-market size (200–5,000 staff) (+20)",
         ]
 
     def test_industry_matching_ignores_case_and_spacing(self):
@@ -49,8 +57,12 @@ class TestFit:
         assert account_fit(account).points == 40
 
     def test_a_competitor_is_out_whatever_else_fits(self):
-        account = AccountFactory.build(industry="Software", country="GB", employee_count=600,
-                                       relationship=Account.Relationship.COMPETITOR)
+        account = AccountFactory.build(
+            industry="Software",
+            country="GB",
+            employee_count=600,
+            relationship=Account.Relationship.COMPETITOR,
+        )
         fit = account_fit(account)
         assert fit.tier == IcpTier.OUT
         assert fit.reasons == ["Excluded: Competitor"]
@@ -58,7 +70,8 @@ class TestFit:
     def test_every_exclusion_is_named(self):
         account = AccountFactory.build(country="RU", employee_count=4)
         assert account_fit(account).reasons == [
-            "Excluded: Unsupported geography", "Excluded: Too small (under 10 staff)"
+            "Excluded: Unsupported geography",
+            "Excluded: Too small (under 10 staff)",
         ]
 
     def test_an_account_we_know_nothing_about_is_tier_c_and_says_why(self):
@@ -68,14 +81,24 @@ class TestFit:
         assert fit.reasons == ["No ICP rule matched what we know of the account"]
 
     def test_tech_constraints_and_revenue_bands_count(self):
-        account = AccountFactory.build(industry="Retail", country="BR", employee_count=None,
-                                       annual_revenue=50_000_000, tech_stack=["HubSpot"])
+        account = AccountFactory.build(
+            industry="Retail",
+            country="BR",
+            employee_count=None,
+            annual_revenue=50_000_000,
+            tech_stack=["HubSpot"],
+        )
         assert account_fit(account).points == 20
 
     def test_revops_edits_take_effect_and_are_saved_with_history(self):
         account = AccountFactory(industry="Manufacturing", country="GB", employee_count=300)
-        IcpRule.objects.create(name="Manufacturing push", attribute="industry", match="in",
-                               values=["manufacturing"], points=25)
+        IcpRule.objects.create(
+            name="Manufacturing push",
+            attribute="industry",
+            match="in",
+            values=["manufacturing"],
+            points=25,
+        )
         assert update_account_fits([account]) == 1
         account.refresh_from_db()
         assert account.icp_tier == IcpTier.A
