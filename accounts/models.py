@@ -27,7 +27,10 @@ class Account(models.Model):
 
     name = models.CharField(max_length=255)
     domain = DomainField(
-        max_length=253, unique=True, null=True, blank=True,
+        max_length=253,
+        unique=True,
+        null=True,
+        blank=True,
         help_text="The company key: bare host, lower case, no scheme, www. or path.",
     )
     industry = models.CharField(max_length=120, blank=True)
@@ -40,15 +43,22 @@ class Account(models.Model):
         max_length=20, choices=Relationship.choices, default=Relationship.PROSPECT
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="owned_accounts", help_text="The AE who owns the account (routing).",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_accounts",
+        help_text="The AE who owns the account (routing).",
     )
     territory = models.CharField(max_length=60, blank=True, db_index=True)
     icp_tier = models.CharField(max_length=3, choices=IcpTier.choices, blank=True, db_index=True)
     icp_reasons = models.JSONField(default=list, blank=True)
     icp_confirmed_at = models.DateTimeField(null=True, blank=True)
     icp_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -122,7 +132,8 @@ class Contact(models.Model):
     def persona(self) -> str:
         return " · ".join(
             part.replace("_", " ").title()
-            for part in (self.persona_seniority, self.persona_function) if part
+            for part in (self.persona_seniority, self.persona_function)
+            if part
         )
 
 

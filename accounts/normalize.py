@@ -10,15 +10,44 @@ from urllib.parse import urlsplit
 # Mailbox providers whose domain says nothing about the company.
 PERSONAL_EMAIL_DOMAINS = frozenset(
     {
-        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "hotmail.co.uk",
-        "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com",
-        "proton.me", "protonmail.com", "gmx.com", "gmx.de", "web.de", "mail.com", "yandex.ru",
-        "qq.com", "163.com", "zoho.com", "fastmail.com", "hey.com",
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "web.de",
+        "mail.com",
+        "yandex.ru",
+        "qq.com",
+        "163.com",
+        "zoho.com",
+        "fastmail.com",
+        "hey.com",
     }
 )
 DISPOSABLE_EMAIL_DOMAINS = frozenset(
-    {"mailinator.com", "10minutemail.com", "guerrillamail.com", "tempmail.com", "yopmail.com",
-     "trashmail.com", "sharklasers.com", "getnada.com"}
+    {
+        "mailinator.com",
+        "10minutemail.com",
+        "guerrillamail.com",
+        "tempmail.com",
+        "yopmail.com",
+        "trashmail.com",
+        "sharklasers.com",
+        "getnada.com",
+    }
 )
 _EMAIL_RE = re.compile(r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 _DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
@@ -72,8 +101,11 @@ def email_kind(email: str | None) -> str:
 
 # Title → persona. Ordered: the first matching pattern wins, so specific titles come first.
 _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
-    (r"\b(ceo|cfo|cto|cio|ciso|coo|cmo|cro|cpo|chief|founder|co-?founder|owner|president|"
-     r"principal|partner)\b", "c_level"),
+    (
+        r"\b(ceo|cfo|cto|cio|ciso|coo|cmo|cro|cpo|chief|founder|co-?founder|owner|president|"
+        r"principal|partner)\b",
+        "c_level",
+    ),
     (r"\b(svp|evp|vp|vice president|head of|gm|general manager)\b", "vp"),
     (r"\b(director|dir\.?)\b", "director"),
     (r"\b(manager|mgr|lead|supervisor)\b", "manager"),
@@ -83,8 +115,11 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
 _FUNCTION_RULES: tuple[tuple[str, str], ...] = (
     (r"\b(ceo|founder|co-?founder|owner|president|general manager|gm|coo)\b", "executive"),
     (r"\b(cfo|finance|financial|controller|accounting|accountant|treasur)", "finance"),
-    (r"\b(cto|cio|ciso|it|engineer|engineering|developer|devops|architect|technology|"
-     r"technical|software|security|infrastructure|data)\b", "it_engineering"),
+    (
+        r"\b(cto|cio|ciso|it|engineer|engineering|developer|devops|architect|technology|"
+        r"technical|software|security|infrastructure|data)\b",
+        "it_engineering",
+    ),
     (r"\b(cmo|marketing|growth|demand gen|brand|content|seo)\b", "marketing"),
     (r"\b(cro|sales|account executive|business development|bdr|sdr|revenue)\b", "sales"),
     (r"\b(operations|ops|procurement|purchasing|supply chain|logistics)\b", "operations"),
@@ -100,6 +135,8 @@ def title_to_persona(title: str | None) -> tuple[str, str]:
     if not raw or raw in {"n/a", "na", "none", "-", "example-job-title", "unknown"}:
         return "", ""
     text = raw.replace("/", " ")
-    function = next((name for pattern, name in _FUNCTION_RULES if re.search(pattern, text)), "other")
+    function = next(
+        (name for pattern, name in _FUNCTION_RULES if re.search(pattern, text)), "other"
+    )
     seniority = next(name for pattern, name in _SENIORITY_RULES if re.search(pattern, text))
     return function, seniority

@@ -1,6 +1,11 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+
+from qualification import views as qualification_views
 
 urlpatterns = [
+    path("", qualification_views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("qualification.urls")),
 ]

@@ -47,7 +47,9 @@ class Segment(models.Model):
         default=list, blank=True, help_text="Territories this segment's SDRs cover."
     )
     sdrs = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="segments",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="segments",
         help_text="SDRs who work this segment's queue.",
     )
 
@@ -144,7 +146,10 @@ class Lead(models.Model):
     motion = models.CharField(max_length=20, choices=Motion.choices, default=Motion.INBOUND)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.NEW)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="owned_leads",
     )
     fit_tier = models.CharField(max_length=3, choices=IcpTier.choices, blank=True)
@@ -182,8 +187,13 @@ class Lead(models.Model):
 
     # Scores change nightly (decay); their history lives in the explanation, not in copies.
     history = HistoricalRecords(
-        excluded_fields=["intent_score", "intent_band", "score_explanation", "last_activity_at",
-                         "updated_at"]
+        excluded_fields=[
+            "intent_score",
+            "intent_band",
+            "score_explanation",
+            "last_activity_at",
+            "updated_at",
+        ]
     )
     objects = LeadQuerySet.as_manager()
 
@@ -269,8 +279,12 @@ class Activity(models.Model):
     detail = models.CharField(max_length=500, blank=True)
     session_key = models.CharField(max_length=64, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", help_text="The salesperson, for sales touches.",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The salesperson, for sales touches.",
     )
 
     class Meta:
@@ -293,7 +307,10 @@ class StageTransition(models.Model):
     to_stage = models.CharField(max_length=20, choices=Stage.choices)
     name = models.CharField(max_length=40, help_text="The transition table row that applied.")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     rule = models.CharField(max_length=60, blank=True, help_text="The rule that acted, if no one.")
@@ -506,7 +523,8 @@ class ScoringRule(models.Model):
     name = models.CharField(max_length=100, help_text="How the explanation names it.")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     value = models.CharField(
-        max_length=60, blank=True,
+        max_length=60,
+        blank=True,
         help_text="Activity kind, email kind, seniority, relationship or tier matched; "
         "blank for a frequency rule over any web session.",
     )

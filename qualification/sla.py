@@ -38,8 +38,9 @@ def business_hours_between(
 ) -> float:
     """Business hours from `start_at` to `end_at`; negative when `end_at` is earlier."""
     if end_at < start_at:
-        return -business_hours_between(end_at, start_at, day_start=day_start, day_end=day_end,
-                                       tz=tz)
+        return -business_hours_between(
+            end_at, start_at, day_start=day_start, day_end=day_end, tz=tz
+        )
     zone = ZoneInfo(tz)
     moment = _open_at(start_at.astimezone(zone), day_start, day_end)
     end_local = end_at.astimezone(zone)
@@ -53,6 +54,9 @@ def business_hours_between(
 
 def segment_sla_due(segment, start_at: dt.datetime) -> dt.datetime:
     return add_business_hours(
-        start_at, segment.sla_first_touch_hours, day_start=segment.business_day_start,
-        day_end=segment.business_day_end, tz=segment.time_zone,
+        start_at,
+        segment.sla_first_touch_hours,
+        day_start=segment.business_day_start,
+        day_end=segment.business_day_end,
+        tz=segment.time_zone,
     )

@@ -10,7 +10,7 @@ message per missing requirement, and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
@@ -80,9 +80,18 @@ class Evidence:
 
 # Evidence that is stored on the lead when the transition succeeds.
 _LEAD_FIELDS = (
-    "owner", "next_action", "next_action_due", "reason_code", "recycle_on", "duplicate_of",
-    "fit_override", "next_meeting_on", "single_thread_override", "amount_estimate",
-    "expected_close_date", "mutual_next_step",
+    "owner",
+    "next_action",
+    "next_action_due",
+    "reason_code",
+    "recycle_on",
+    "duplicate_of",
+    "fit_override",
+    "next_meeting_on",
+    "single_thread_override",
+    "amount_estimate",
+    "expected_close_date",
+    "mutual_next_step",
 )
 
 
@@ -142,8 +151,10 @@ def _score(c: Check) -> str | None:
     threshold = c.lead.segment.mql_threshold
     if c.lead.intent_score >= threshold or (c.evidence.manual_review_decision or "").strip():
         return None
-    return (f"intent score {c.lead.intent_score} is under the MQL threshold of {threshold}; "
-            "a manual-review decision is required")
+    return (
+        f"intent score {c.lead.intent_score} is under the MQL threshold of {threshold}; "
+        "a manual-review decision is required"
+    )
 
 
 def _owner(c: Check) -> str | None:
@@ -229,7 +240,8 @@ def framework_gaps(lead: Lead) -> list[str]:
     for checklist in checklists:
         framework = checklist.framework
         missing = [
-            item.label.lower() for item in framework.items.all()
+            item.label.lower()
+            for item in framework.items.all()
             if item.required_for_sql and (framework.pk, item.pk) not in confirmed
         ]
         if not missing:
@@ -252,15 +264,19 @@ def buying_group_size(lead: Lead) -> int:
         return 0
     return (
         BuyingGroupRole.objects.filter(account_id=lead.account_id)
-        .values("contact_id").distinct().count()
+        .values("contact_id")
+        .distinct()
+        .count()
     )
 
 
 def _buying_group(c: Check) -> str | None:
     if buying_group_size(c.lead) >= 2 or _text(c, "single_thread_override"):
         return None
-    return ("at least two buying-group contacts must be mapped, "
-            "or give a written single-thread override")
+    return (
+        "at least two buying-group contacts must be mapped, "
+        "or give a written single-thread override"
+    )
 
 
 def _next_meeting(c: Check) -> str | None:
@@ -291,9 +307,12 @@ def _close_date(c: Check) -> str | None:
 
 
 def _economic_buyer(c: Check) -> str | None:
-    if c.lead.account_id and BuyingGroupRole.objects.filter(
-        account_id=c.lead.account_id, role=BuyingGroupRole.Role.ECONOMIC_BUYER
-    ).exists():
+    if (
+        c.lead.account_id
+        and BuyingGroupRole.objects.filter(
+            account_id=c.lead.account_id, role=BuyingGroupRole.Role.ECONOMIC_BUYER
+        ).exists()
+    ):
         return None
     return "an economic buyer must be identified in the buying group"
 
@@ -333,18 +352,27 @@ class Transition:
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
-        "mark-mql", frozenset({Stage.NEW}), Stage.MQL, "qualification.mark_mql", rules_may=True,
+        "mark-mql",
+        frozenset({Stage.NEW}),
+        Stage.MQL,
+        "qualification.mark_mql",
+        rules_may=True,
         requirements=(
             Requirement("account", "an account with a domain", _account_domain),
-            Requirement("source", "a source",
-                        lambda c: None if c.lead.source else "the lead needs a source"),
+            Requirement(
+                "source", "a source", lambda c: None if c.lead.source else "the lead needs a source"
+            ),
             Requirement("fit_override", "fit tier A or B, or an override", _fit),
-            Requirement("manual_review_decision", "score at the MQL threshold, or a review",
-                        _score),
+            Requirement(
+                "manual_review_decision", "score at the MQL threshold, or a review", _score
+            ),
         ),
     ),
     Transition(
-        "accept", frozenset({Stage.MQL}), Stage.SAL, "qualification.accept_mql",
+        "accept",
+        frozenset({Stage.MQL}),
+        Stage.SAL,
+        "qualification.accept_mql",
         requirements=(
             Requirement("owner", "an owner", _owner),
             Requirement("icp_confirmed", "ICP confirmed", _icp_confirmed),
@@ -353,7 +381,10 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
-        "reject-to-nurture", frozenset({Stage.MQL}), Stage.NURTURE, "qualification.reject_mql",
+        "reject-to-nurture",
+        frozenset({Stage.MQL}),
+        Stage.NURTURE,
+        "qualification.reject_mql",
         requirements=(
             Requirement("reason_code", "reason code “timing”", _timing_code),
             Requirement("recycle_on", "a recycle date in the future", _recycle_in_future),
@@ -361,68 +392,111 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
-        "reject", frozenset({Stage.MQL}), Stage.DISQUALIFIED, "qualification.reject_mql",
+        "reject",
+        frozenset({Stage.MQL}),
+        Stage.DISQUALIFIED,
+        "qualification.reject_mql",
         requirements=(
-            Requirement("reason_code", "a rejection reason code",
-                        _reason_code(lambda code: code.for_rejection, "an SDR rejection")),
-            Requirement("reason_code", "a reason code that does not need nurture",
-                        _not_a_timing_code),
+            Requirement(
+                "reason_code",
+                "a rejection reason code",
+                _reason_code(lambda code: code.for_rejection, "an SDR rejection"),
+            ),
+            Requirement(
+                "reason_code", "a reason code that does not need nurture", _not_a_timing_code
+            ),
             NOTE,
             Requirement("duplicate_of", "the surviving lead, for duplicates", _surviving_lead),
         ),
     ),
     Transition(
-        "promote-sql", frozenset({Stage.SAL}), Stage.SQL, "qualification.promote_sql",
+        "promote-sql",
+        frozenset({Stage.SAL}),
+        Stage.SQL,
+        "qualification.promote_sql",
         requirements=(
             Requirement("framework", "a discovery framework at its minimum", _framework_minimum),
-            Requirement("single_thread_override", "a second buying-group contact, or an override",
-                        _buying_group),
+            Requirement(
+                "single_thread_override",
+                "a second buying-group contact, or an override",
+                _buying_group,
+            ),
             Requirement("next_meeting_on", "a next meeting date", _next_meeting),
         ),
     ),
     Transition(
-        "promote-opportunity", frozenset({Stage.SQL}), Stage.OPPORTUNITY,
+        "promote-opportunity",
+        frozenset({Stage.SQL}),
+        Stage.OPPORTUNITY,
         "qualification.promote_opportunity",
         requirements=(
             Requirement("amount_estimate", "an amount estimate", _amount),
             Requirement("expected_close_date", "an expected close date", _close_date),
             Requirement("economic_buyer", "an economic buyer", _economic_buyer),
-            _required_text("mutual_next_step", "a mutual next step",
-                           "a mutual next step is required"),
+            _required_text(
+                "mutual_next_step", "a mutual next step", "a mutual next step is required"
+            ),
         ),
     ),
     Transition(
-        "park", frozenset(OPEN_STAGES), Stage.NURTURE, "qualification.act_on_any_lead",
-        owner_may=True, rules_may=True,
+        "park",
+        frozenset(OPEN_STAGES),
+        Stage.NURTURE,
+        "qualification.act_on_any_lead",
+        owner_may=True,
+        rules_may=True,
         requirements=(
             Requirement("recycle_on", "a recycle date in the future", _recycle_in_future),
-            Requirement("reason_code", "a reason code",
-                        _reason_code(lambda code: code.for_disqualification or code.for_lost,
-                                     "parking a lead")),
+            Requirement(
+                "reason_code",
+                "a reason code",
+                _reason_code(
+                    lambda code: code.for_disqualification or code.for_lost, "parking a lead"
+                ),
+            ),
         ),
     ),
     Transition(
-        "disqualify", frozenset(OPEN_STAGES), Stage.DISQUALIFIED, "qualification.act_on_any_lead",
-        owner_may=True, rules_may=True,
+        "disqualify",
+        frozenset(OPEN_STAGES),
+        Stage.DISQUALIFIED,
+        "qualification.act_on_any_lead",
+        owner_may=True,
+        rules_may=True,
         requirements=(
-            Requirement("reason_code", "a reason code",
-                        _reason_code(lambda code: code.for_disqualification or code.for_lost,
-                                     "disqualification")),
-            Requirement("reason_code", "a reason code that does not need nurture",
-                        _not_a_timing_code),
+            Requirement(
+                "reason_code",
+                "a reason code",
+                _reason_code(
+                    lambda code: code.for_disqualification or code.for_lost, "disqualification"
+                ),
+            ),
+            Requirement(
+                "reason_code", "a reason code that does not need nurture", _not_a_timing_code
+            ),
             NOTE,
             Requirement("duplicate_of", "the surviving lead, for duplicates", _surviving_lead),
         ),
     ),
     Transition(
-        "recycle", frozenset({Stage.NURTURE}), Stage.MQL, None, rules_may=True,
+        "recycle",
+        frozenset({Stage.NURTURE}),
+        Stage.MQL,
+        None,
+        rules_may=True,
         requirements=(
-            Requirement("recycle_on", "the recycle date reached, or high intent",
-                        _recycle_due_or_intent_high),
+            Requirement(
+                "recycle_on",
+                "the recycle date reached, or high intent",
+                _recycle_due_or_intent_high,
+            ),
         ),
     ),
     Transition(
-        "reopen", frozenset({Stage.DISQUALIFIED}), Stage.MQL, "qualification.reopen_lead",
+        "reopen",
+        frozenset({Stage.DISQUALIFIED}),
+        Stage.MQL,
+        "qualification.reopen_lead",
         requirements=(NOTE,),
     ),
 )
@@ -436,19 +510,30 @@ def find_transition(lead: Lead, target: str, actor: Actor) -> Transition:
     """The first row of the table that moves `lead` to `target` and that `actor` may use."""
     rows = [row for row in transitions_from(lead.stage) if row.target == target]
     if not rows:
-        raise TransitionRefused({NON_FIELD: [
-            f"a lead cannot move from {Stage(lead.stage).label} to {Stage(target).label}"
-        ]})
+        raise TransitionRefused(
+            {
+                NON_FIELD: [
+                    f"a lead cannot move from {Stage(lead.stage).label} to {Stage(target).label}"
+                ]
+            }
+        )
     for row in rows:
         if row.allows(actor, lead):
             return row
-    raise TransitionRefused({NON_FIELD: [
-        f"you may not move a lead from {Stage(lead.stage).label} to {Stage(target).label}"
-    ]})
+    raise TransitionRefused(
+        {
+            NON_FIELD: [
+                f"you may not move a lead from {Stage(lead.stage).label} to {Stage(target).label}"
+            ]
+        }
+    )
 
 
 def unmet_requirements(
-    lead: Lead, transition: Transition, actor: Actor, evidence: Evidence | None = None,
+    lead: Lead,
+    transition: Transition,
+    actor: Actor,
+    evidence: Evidence | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, list[str]]:
     check = Check(lead, evidence or Evidence(), actor, now or timezone.now())
@@ -493,7 +578,11 @@ def _last_mover(lead: Lead) -> str:
 
 
 def transition_lead(
-    *, lead: Lead, to: str, actor: Actor, evidence: Evidence | None = None,
+    *,
+    lead: Lead,
+    to: str,
+    actor: Actor,
+    evidence: Evidence | None = None,
 ) -> StageTransition:
     """Move `lead` to stage `to` if the table allows `actor` to with this `evidence`.
 
@@ -508,10 +597,14 @@ def transition_lead(
             .get(pk=lead.pk)
         )
         if locked.stage != lead.stage:
-            raise TransitionRefused({NON_FIELD: [
-                f"this lead was already moved to {Stage(locked.stage).label} "
-                f"by {_last_mover(locked)}"
-            ]})
+            raise TransitionRefused(
+                {
+                    NON_FIELD: [
+                        f"this lead was already moved to {Stage(locked.stage).label} "
+                        f"by {_last_mover(locked)}"
+                    ]
+                }
+            )
         row = find_transition(locked, to, actor)
         now = timezone.now()
         errors = unmet_requirements(locked, row, actor, evidence, now)
@@ -540,10 +633,15 @@ def transition_lead(
             _confirm_icp(locked, actor, now)
 
         record = StageTransition.objects.create(
-            lead=locked, from_stage=from_stage, to_stage=to, name=row.name,
+            lead=locked,
+            from_stage=from_stage,
+            to_stage=to,
+            name=row.name,
             actor=None if isinstance(actor, Rule) else actor,
             rule=actor.name if isinstance(actor, Rule) else "",
-            occurred_at=now, reason_code=evidence.reason_code, note=note,
+            occurred_at=now,
+            reason_code=evidence.reason_code,
+            note=note,
             evidence=_evidence_snapshot(locked, row, evidence),
         )
     lead.refresh_from_db()

@@ -14,8 +14,12 @@ def main(url: str) -> int:
     host, port = config.get("HOST") or "127.0.0.1", config.get("PORT") or 5432
     try:
         psycopg.connect(
-            host=host, port=port, user=config.get("USER") or "postgres",
-            password=config.get("PASSWORD") or None, dbname="postgres", connect_timeout=3,
+            host=host,
+            port=port,
+            user=config.get("USER") or "postgres",
+            password=config.get("PASSWORD") or None,
+            dbname="postgres",
+            connect_timeout=3,
         ).close()
     except psycopg.Error as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

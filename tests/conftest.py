@@ -28,3 +28,9 @@ def revops(db):
 @pytest.fixture
 def marketing(db):
     return UserFactory(username="marketing", role=roles.MARKETING)
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # Tests run with DEBUG off, which turns on production's HTTPS redirect; the client speaks HTTP.
+    settings.SECURE_SSL_REDIRECT = False

@@ -124,7 +124,8 @@ def confirm_framework(lead: Lead, key: str = "bant", *, skip: tuple[str, ...] = 
     checklist, _ = Checklist.objects.get_or_create(lead=lead, framework=framework)
     for item in framework.items.filter(required_for_sql=True).exclude(key__in=skip):
         ChecklistAnswer.objects.update_or_create(
-            checklist=checklist, item=item,
+            checklist=checklist,
+            item=item,
             defaults={"status": ChecklistAnswer.Status.CONFIRMED, "answer": "confirmed"},
         )
     return checklist
@@ -139,7 +140,18 @@ def in_days(days: int) -> dt.date:
 
 
 __all__ = [
-    "PASSWORD", "Decimal", "StageTransition", "UserFactory", "SegmentFactory", "AccountFactory",
-    "ContactFactory", "LeadFactory", "ActivityFactory", "BuyingGroupRoleFactory", "reason",
-    "confirm_framework", "tomorrow", "in_days",
+    "PASSWORD",
+    "Decimal",
+    "StageTransition",
+    "UserFactory",
+    "SegmentFactory",
+    "AccountFactory",
+    "ContactFactory",
+    "LeadFactory",
+    "ActivityFactory",
+    "BuyingGroupRoleFactory",
+    "reason",
+    "confirm_framework",
+    "tomorrow",
+    "in_days",
 ]

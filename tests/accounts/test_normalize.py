@@ -92,8 +92,9 @@ class TestAccountDomain:
             pytest.skip("raw write check on PostgreSQL")
         account = AccountFactory(domain="acme.com")
         with connection.cursor() as cursor, pytest.raises(IntegrityError), transaction.atomic():
-            cursor.execute("UPDATE accounts_account SET domain = 'ACME.COM' WHERE id = %s",
-                           [account.pk])
+            cursor.execute(
+                "UPDATE accounts_account SET domain = 'ACME.COM' WHERE id = %s", [account.pk]
+            )
 
 
 @pytest.mark.django_db

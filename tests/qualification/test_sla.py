@@ -36,7 +36,8 @@ def test_the_clock_runs_in_the_segments_time_zone():
     assert add_business_hours(start, 4, **HOURS) == at(23, 17)
     ny = dict(HOURS, tz="America/New_York")
     assert add_business_hours(start, 4, **ny) == dt.datetime(
-        2026, 11, 23, 13, tzinfo=ZoneInfo("America/New_York"))
+        2026, 11, 23, 13, tzinfo=ZoneInfo("America/New_York")
+    )
 
 
 def test_business_hours_between_skips_nights_and_weekends():

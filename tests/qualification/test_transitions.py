@@ -104,34 +104,55 @@ class TestMarkMql:
     def test_a_manual_review_decision_admits_a_score_under_the_threshold(self, manager):
         lead = LeadFactory(intent_score=55)
 
-        transition_lead(lead=lead, to=Stage.MQL, actor=manager,
-                        evidence=Evidence(manual_review_decision="Board: strong persona fit"))
+        transition_lead(
+            lead=lead,
+            to=Stage.MQL,
+            actor=manager,
+            evidence=Evidence(manual_review_decision="Board: strong persona fit"),
+        )
 
         assert lead.stage == Stage.MQL
 
     def test_a_written_override_admits_a_tier_c_lead(self, marketing):
         lead = LeadFactory(fit_tier=IcpTier.C)
 
-        transition_lead(lead=lead, to=Stage.MQL, actor=marketing,
-                        evidence=Evidence(fit_override="Strategic logo for the region"))
+        transition_lead(
+            lead=lead,
+            to=Stage.MQL,
+            actor=marketing,
+            evidence=Evidence(fit_override="Strategic logo for the region"),
+        )
 
         assert lead.stage == Stage.MQL
         assert lead.fit_override == "Strategic logo for the region"
 
     def test_it_refuses_a_lead_without_an_account(self):
         lead = LeadFactory(account=None)
-        assert_refused_with(lead, Stage.MQL, SCORING_RULE, None, "account",
-                            "the lead needs an account with a domain")
+        assert_refused_with(
+            lead,
+            Stage.MQL,
+            SCORING_RULE,
+            None,
+            "account",
+            "the lead needs an account with a domain",
+        )
 
     def test_it_refuses_an_account_without_a_domain(self):
         lead = LeadFactory(account=AccountFactory(domain=""))
-        assert_refused_with(lead, Stage.MQL, SCORING_RULE, None, "account",
-                            "the lead needs an account with a domain")
+        assert_refused_with(
+            lead,
+            Stage.MQL,
+            SCORING_RULE,
+            None,
+            "account",
+            "the lead needs an account with a domain",
+        )
 
     def test_it_refuses_a_lead_without_a_source(self):
         lead = LeadFactory(source="")
-        assert_refused_with(lead, Stage.MQL, SCORING_RULE, None, "source",
-                            "the lead needs a source")
+        assert_refused_with(
+            lead, Stage.MQL, SCORING_RULE, None, "source", "the lead needs a source"
+        )
 
     @pytest.mark.parametrize("tier", [IcpTier.C, IcpTier.OUT, ""])
     def test_it_refuses_a_fit_tier_other_than_a_or_b_without_an_override(self, tier):
@@ -142,7 +163,11 @@ class TestMarkMql:
     def test_it_refuses_a_score_under_the_threshold_without_a_review(self):
         lead = LeadFactory(intent_score=69)
         assert_refused_with(
-            lead, Stage.MQL, SCORING_RULE, None, "manual_review_decision",
+            lead,
+            Stage.MQL,
+            SCORING_RULE,
+            None,
+            "manual_review_decision",
             "intent score 69 is under the MQL threshold of 70; "
             "a manual-review decision is required",
         )
@@ -155,16 +180,23 @@ class TestMarkMql:
     @pytest.mark.parametrize("role", ["sdr", "ae"])
     def test_it_refuses_roles_that_may_not_mark_mqls(self, role, request):
         lead = LeadFactory()
-        assert_refused_with(lead, Stage.MQL, request.getfixturevalue(role), None, "__all__",
-                            "you may not move a lead from New to MQL")
+        assert_refused_with(
+            lead,
+            Stage.MQL,
+            request.getfixturevalue(role),
+            None,
+            "__all__",
+            "you may not move a lead from New to MQL",
+        )
 
 
 # mql → sal ---------------------------------------------------------------------------------
 
 
 def accept_evidence(user, **overrides):
-    values = dict(owner=user, icp_confirmed=True, next_action="Discovery call",
-                  next_action_due=tomorrow())
+    values = dict(
+        owner=user, icp_confirmed=True, next_action="Discovery call", next_action_due=tomorrow()
+    )
     values.update(overrides)
     return Evidence(**values)
 
@@ -185,8 +217,7 @@ class TestAccept:
 
     def test_the_routed_owner_counts_when_the_sdr_names_none(self, sdr):
         lead = mql(owner=sdr)
-        transition_lead(lead=lead, to=Stage.SAL, actor=sdr,
-                        evidence=accept_evidence(None))
+        transition_lead(lead=lead, to=Stage.SAL, actor=sdr, evidence=accept_evidence(None))
         assert lead.owner == sdr
 
     @pytest.mark.parametrize(
@@ -195,10 +226,16 @@ class TestAccept:
             ({"owner": None}, "owner", "an owner is required"),
             ({"icp_confirmed": False}, "icp_confirmed", "confirm the account fits the ICP"),
             ({"next_action": "  "}, "next_action", "a next action is required"),
-            ({"next_action_due": None}, "next_action_due",
-             "a due date for the next action is required"),
-            ({"next_action_due": in_days(-1)}, "next_action_due",
-             "the next action's due date cannot be in the past"),
+            (
+                {"next_action_due": None},
+                "next_action_due",
+                "a due date for the next action is required",
+            ),
+            (
+                {"next_action_due": in_days(-1)},
+                "next_action_due",
+                "the next action's due date cannot be in the past",
+            ),
         ],
     )
     def test_it_refuses_without_each_requirement(self, sdr, override, field, message):
@@ -209,8 +246,14 @@ class TestAccept:
     def test_it_refuses_roles_other_than_sdr(self, role, request):
         actor = request.getfixturevalue(role)
         lead = mql()
-        assert_refused_with(lead, Stage.SAL, actor, accept_evidence(actor), "__all__",
-                            "you may not move a lead from MQL to SAL")
+        assert_refused_with(
+            lead,
+            Stage.SAL,
+            actor,
+            accept_evidence(actor),
+            "__all__",
+            "you may not move a lead from MQL to SAL",
+        )
 
     def test_a_second_accept_of_the_same_lead_names_who_won(self, sdr):
         from tests.factories import UserFactory
@@ -218,12 +261,15 @@ class TestAccept:
         other = UserFactory(username="sdr2", role="SDR")
         seen_by_sdr = mql()
         seen_by_other = type(seen_by_sdr).objects.get(pk=seen_by_sdr.pk)
-        transition_lead(lead=seen_by_other, to=Stage.SAL, actor=other,
-                        evidence=accept_evidence(other))
+        transition_lead(
+            lead=seen_by_other, to=Stage.SAL, actor=other, evidence=accept_evidence(other)
+        )
 
         refused = refuse(seen_by_sdr, Stage.SAL, sdr, accept_evidence(sdr))
 
-        assert refused.messages == [f"this lead was already moved to SAL by {other.get_full_name()}"]
+        assert refused.messages == [
+            f"this lead was already moved to SAL by {other.get_full_name()}"
+        ]
         assert StageTransition.objects.filter(lead=seen_by_sdr, to_stage=Stage.SAL).count() == 1
 
     def test_an_inactive_user_may_not_act(self, sdr):
@@ -237,8 +283,9 @@ class TestAccept:
 
 
 def timing_evidence(**overrides):
-    values = dict(reason_code=reason("timing"), recycle_on=in_days(90),
-                  note="Budget cycle starts in Q3")
+    values = dict(
+        reason_code=reason("timing"), recycle_on=in_days(90), note="Budget cycle starts in Q3"
+    )
     values.update(overrides)
     return Evidence(**values)
 
@@ -247,8 +294,7 @@ class TestRejectToNurture:
     def test_an_sdr_rejects_for_timing_with_a_future_recycle_date(self, sdr):
         lead = mql()
 
-        record = transition_lead(lead=lead, to=Stage.NURTURE, actor=sdr,
-                                 evidence=timing_evidence())
+        record = transition_lead(lead=lead, to=Stage.NURTURE, actor=sdr, evidence=timing_evidence())
 
         assert lead.stage == Stage.NURTURE
         assert lead.recycle_on == in_days(90)
@@ -270,12 +316,24 @@ class TestRejectToNurture:
         assert_refused_with(mql(), Stage.NURTURE, sdr, timing_evidence(**override), field, message)
 
     def test_it_refuses_a_reason_other_than_timing(self, sdr):
-        assert_refused_with(mql(), Stage.NURTURE, sdr, timing_evidence(reason_code=reason("no_budget")),
-                            "reason_code", "rejecting to nurture needs the reason code “timing”")
+        assert_refused_with(
+            mql(),
+            Stage.NURTURE,
+            sdr,
+            timing_evidence(reason_code=reason("no_budget")),
+            "reason_code",
+            "rejecting to nurture needs the reason code “timing”",
+        )
 
     def test_it_refuses_an_ae_who_does_not_own_the_lead(self, ae):
-        assert_refused_with(mql(), Stage.NURTURE, ae, timing_evidence(), "__all__",
-                            "you may not move a lead from MQL to Nurture")
+        assert_refused_with(
+            mql(),
+            Stage.NURTURE,
+            ae,
+            timing_evidence(),
+            "__all__",
+            "you may not move a lead from MQL to Nurture",
+        )
 
 
 # mql → disqualified (reject) --------------------------------------------------------------
@@ -291,8 +349,9 @@ class TestReject:
     def test_an_sdr_rejects_with_a_reason_code_and_a_note(self, sdr):
         lead = mql()
 
-        record = transition_lead(lead=lead, to=Stage.DISQUALIFIED, actor=sdr,
-                                 evidence=reject_evidence())
+        record = transition_lead(
+            lead=lead, to=Stage.DISQUALIFIED, actor=sdr, evidence=reject_evidence()
+        )
 
         assert lead.stage == Stage.DISQUALIFIED
         assert lead.reason_code.code == "bad_fit"
@@ -302,9 +361,12 @@ class TestReject:
         survivor = mql()
         lead = mql()
 
-        transition_lead(lead=lead, to=Stage.DISQUALIFIED, actor=sdr,
-                        evidence=reject_evidence(reason_code=reason("duplicate"),
-                                                 duplicate_of=survivor))
+        transition_lead(
+            lead=lead,
+            to=Stage.DISQUALIFIED,
+            actor=sdr,
+            evidence=reject_evidence(reason_code=reason("duplicate"), duplicate_of=survivor),
+        )
 
         assert lead.duplicate_of == survivor
 
@@ -316,32 +378,53 @@ class TestReject:
         ],
     )
     def test_it_refuses_without_each_requirement(self, sdr, override, field, message):
-        assert_refused_with(mql(), Stage.DISQUALIFIED, sdr, reject_evidence(**override), field,
-                            message)
+        assert_refused_with(
+            mql(), Stage.DISQUALIFIED, sdr, reject_evidence(**override), field, message
+        )
 
     def test_a_duplicate_without_the_surviving_lead_is_refused(self, sdr):
-        assert_refused_with(mql(), Stage.DISQUALIFIED, sdr,
-                            reject_evidence(reason_code=reason("duplicate")),
-                            "duplicate_of", "“Duplicate” needs the surviving lead")
+        assert_refused_with(
+            mql(),
+            Stage.DISQUALIFIED,
+            sdr,
+            reject_evidence(reason_code=reason("duplicate")),
+            "duplicate_of",
+            "“Duplicate” needs the surviving lead",
+        )
 
     def test_a_lead_is_not_a_duplicate_of_itself(self, sdr):
         lead = mql()
-        assert_refused_with(lead, Stage.DISQUALIFIED, sdr,
-                            reject_evidence(reason_code=reason("duplicate"), duplicate_of=lead),
-                            "duplicate_of", "a lead cannot be a duplicate of itself")
+        assert_refused_with(
+            lead,
+            Stage.DISQUALIFIED,
+            sdr,
+            reject_evidence(reason_code=reason("duplicate"), duplicate_of=lead),
+            "duplicate_of",
+            "a lead cannot be a duplicate of itself",
+        )
 
     def test_timing_goes_to_nurture_not_to_disqualified(self, sdr):
-        refused = refuse(mql(), Stage.DISQUALIFIED, sdr,
-                         reject_evidence(reason_code=reason("timing")))
+        refused = refuse(
+            mql(), Stage.DISQUALIFIED, sdr, reject_evidence(reason_code=reason("timing"))
+        )
         assert any("sends a lead to nurture" in m for m in refused.errors["reason_code"])
 
     def test_a_code_that_does_not_apply_to_rejection_is_refused(self, sdr):
-        lost_only = ReasonCode.objects.create(code="price", label="Lost on price",
-                                              for_rejection=False, for_disqualification=False,
-                                              for_lost=True)
-        assert_refused_with(mql(), Stage.DISQUALIFIED, sdr,
-                            reject_evidence(reason_code=lost_only), "reason_code",
-                            "reason code “Lost on price” does not apply to an SDR rejection")
+        lost_only = ReasonCode.objects.create(
+            code="price",
+            label="Lost on price",
+            for_rejection=False,
+            for_disqualification=False,
+            for_lost=True,
+        )
+        assert_refused_with(
+            mql(),
+            Stage.DISQUALIFIED,
+            sdr,
+            reject_evidence(reason_code=lost_only),
+            "reason_code",
+            "reason code “Lost on price” does not apply to an SDR rejection",
+        )
 
     def test_an_inactive_code_is_refused(self, sdr):
         code = reason("junk")
@@ -350,8 +433,14 @@ class TestReject:
         refuse(mql(), Stage.DISQUALIFIED, sdr, reject_evidence(reason_code=code))
 
     def test_it_refuses_marketing(self, marketing):
-        assert_refused_with(mql(), Stage.DISQUALIFIED, marketing, reject_evidence(), "__all__",
-                            "you may not move a lead from MQL to Disqualified")
+        assert_refused_with(
+            mql(),
+            Stage.DISQUALIFIED,
+            marketing,
+            reject_evidence(),
+            "__all__",
+            "you may not move a lead from MQL to Disqualified",
+        )
 
 
 # sal → sql --------------------------------------------------------------------------------
@@ -369,8 +458,9 @@ class TestPromoteSql:
     def test_each_framework_at_its_minimum_passes_the_gate(self, ae, framework):
         lead = sql_ready(ae, framework)
 
-        record = transition_lead(lead=lead, to=Stage.SQL, actor=ae,
-                                 evidence=Evidence(next_meeting_on=next_week()))
+        record = transition_lead(
+            lead=lead, to=Stage.SQL, actor=ae, evidence=Evidence(next_meeting_on=next_week())
+        )
 
         assert lead.stage == Stage.SQL
         assert lead.sla_due_at == lead.stage_entered_at + dt.timedelta(hours=48)
@@ -396,16 +486,25 @@ class TestPromoteSql:
     def test_no_discovery_at_all_is_refused(self, ae):
         lead = sal(ae)
         two_contact_buying_group(lead)
-        assert_refused_with(lead, Stage.SQL, ae, Evidence(next_meeting_on=next_week()),
-                            "framework",
-                            "a discovery framework at its minimum is required (start a checklist)")
+        assert_refused_with(
+            lead,
+            Stage.SQL,
+            ae,
+            Evidence(next_meeting_on=next_week()),
+            "framework",
+            "a discovery framework at its minimum is required (start a checklist)",
+        )
 
     def test_a_single_threaded_deal_is_refused_without_an_override(self, ae):
         lead = sal(ae)
         confirm_framework(lead)
         BuyingGroupRoleFactory(contact=lead.contact)
         assert_refused_with(
-            lead, Stage.SQL, ae, Evidence(next_meeting_on=next_week()), "single_thread_override",
+            lead,
+            Stage.SQL,
+            ae,
+            Evidence(next_meeting_on=next_week()),
+            "single_thread_override",
             "at least two buying-group contacts must be mapped, "
             "or give a written single-thread override",
         )
@@ -420,47 +519,66 @@ class TestPromoteSql:
     def test_a_written_single_thread_override_passes(self, ae):
         lead = sal(ae)
         confirm_framework(lead)
-        transition_lead(lead=lead, to=Stage.SQL, actor=ae, evidence=Evidence(
-            next_meeting_on=next_week(), single_thread_override="Founder-led, 12 staff"))
+        transition_lead(
+            lead=lead,
+            to=Stage.SQL,
+            actor=ae,
+            evidence=Evidence(
+                next_meeting_on=next_week(), single_thread_override="Founder-led, 12 staff"
+            ),
+        )
         assert lead.single_thread_override == "Founder-led, 12 staff"
 
     def test_a_blank_override_does_not_count(self, ae):
         lead = sal(ae)
         confirm_framework(lead)
-        refuse(lead, Stage.SQL, ae,
-               Evidence(next_meeting_on=next_week(), single_thread_override="   "))
+        refuse(
+            lead, Stage.SQL, ae, Evidence(next_meeting_on=next_week(), single_thread_override="   ")
+        )
 
     @pytest.mark.parametrize(
         ("meeting", "message"),
-        [(None, "a next meeting date is required"),
-         ("past", "the next meeting cannot be in the past")],
+        [
+            (None, "a next meeting date is required"),
+            ("past", "the next meeting cannot be in the past"),
+        ],
     )
     def test_it_needs_a_future_next_meeting(self, ae, meeting, message):
         lead = sql_ready(ae)
         when = timezone.now() - dt.timedelta(hours=2) if meeting == "past" else None
-        assert_refused_with(lead, Stage.SQL, ae, Evidence(next_meeting_on=when),
-                            "next_meeting_on", message)
+        assert_refused_with(
+            lead, Stage.SQL, ae, Evidence(next_meeting_on=when), "next_meeting_on", message
+        )
 
     def test_an_sdr_may_promote_too(self, sdr):
         lead = sql_ready(sdr)
-        transition_lead(lead=lead, to=Stage.SQL, actor=sdr,
-                        evidence=Evidence(next_meeting_on=next_week()))
+        transition_lead(
+            lead=lead, to=Stage.SQL, actor=sdr, evidence=Evidence(next_meeting_on=next_week())
+        )
         assert lead.stage == Stage.SQL
 
     @pytest.mark.parametrize("role", ["marketing", "manager"])
     def test_it_refuses_roles_that_do_not_run_discovery(self, ae, role, request):
         lead = sql_ready(ae)
-        assert_refused_with(lead, Stage.SQL, request.getfixturevalue(role),
-                            Evidence(next_meeting_on=next_week()), "__all__",
-                            "you may not move a lead from SAL to SQL")
+        assert_refused_with(
+            lead,
+            Stage.SQL,
+            request.getfixturevalue(role),
+            Evidence(next_meeting_on=next_week()),
+            "__all__",
+            "you may not move a lead from SAL to SQL",
+        )
 
 
 # sql → opportunity ------------------------------------------------------------------------
 
 
 def opportunity_evidence(**overrides):
-    values = dict(amount_estimate=Decimal("48000"), expected_close_date=in_days(60),
-                  mutual_next_step="Security review on the 14th")
+    values = dict(
+        amount_estimate=Decimal("48000"),
+        expected_close_date=in_days(60),
+        mutual_next_step="Security review on the 14th",
+    )
     values.update(overrides)
     return Evidence(**values)
 
@@ -470,8 +588,7 @@ class TestPromoteOpportunity:
         lead = sql(ae)
         two_contact_buying_group(lead, economic_buyer=True)
 
-        transition_lead(lead=lead, to=Stage.OPPORTUNITY, actor=ae,
-                        evidence=opportunity_evidence())
+        transition_lead(lead=lead, to=Stage.OPPORTUNITY, actor=ae, evidence=opportunity_evidence())
 
         assert lead.stage == Stage.OPPORTUNITY
         assert lead.amount_estimate == Decimal("48000")
@@ -481,33 +598,54 @@ class TestPromoteOpportunity:
         ("override", "field", "message"),
         [
             ({"amount_estimate": None}, "amount_estimate", "an amount estimate is required"),
-            ({"amount_estimate": Decimal("0")}, "amount_estimate",
-             "the amount estimate must be more than zero"),
-            ({"expected_close_date": None}, "expected_close_date",
-             "an expected close date is required"),
-            ({"expected_close_date": in_days(-1)}, "expected_close_date",
-             "the expected close date cannot be in the past"),
+            (
+                {"amount_estimate": Decimal("0")},
+                "amount_estimate",
+                "the amount estimate must be more than zero",
+            ),
+            (
+                {"expected_close_date": None},
+                "expected_close_date",
+                "an expected close date is required",
+            ),
+            (
+                {"expected_close_date": in_days(-1)},
+                "expected_close_date",
+                "the expected close date cannot be in the past",
+            ),
             ({"mutual_next_step": ""}, "mutual_next_step", "a mutual next step is required"),
         ],
     )
     def test_it_refuses_without_each_requirement(self, ae, override, field, message):
         lead = sql(ae)
         two_contact_buying_group(lead, economic_buyer=True)
-        assert_refused_with(lead, Stage.OPPORTUNITY, ae, opportunity_evidence(**override), field,
-                            message)
+        assert_refused_with(
+            lead, Stage.OPPORTUNITY, ae, opportunity_evidence(**override), field, message
+        )
 
     def test_it_refuses_without_an_economic_buyer(self, ae):
         lead = sql(ae)
         two_contact_buying_group(lead, economic_buyer=False)
-        assert_refused_with(lead, Stage.OPPORTUNITY, ae, opportunity_evidence(),
-                            "economic_buyer",
-                            "an economic buyer must be identified in the buying group")
+        assert_refused_with(
+            lead,
+            Stage.OPPORTUNITY,
+            ae,
+            opportunity_evidence(),
+            "economic_buyer",
+            "an economic buyer must be identified in the buying group",
+        )
 
     def test_it_refuses_an_sdr(self, ae, sdr):
         lead = sql(ae)
         two_contact_buying_group(lead, economic_buyer=True)
-        assert_refused_with(lead, Stage.OPPORTUNITY, sdr, opportunity_evidence(), "__all__",
-                            "you may not move a lead from SQL to Opportunity")
+        assert_refused_with(
+            lead,
+            Stage.OPPORTUNITY,
+            sdr,
+            opportunity_evidence(),
+            "__all__",
+            "you may not move a lead from SQL to Opportunity",
+        )
 
 
 # any open → nurture / disqualified ----------------------------------------------------------
@@ -536,8 +674,9 @@ class TestPark:
 
     def test_a_rule_parks_a_new_lead_under_the_floor(self):
         lead = LeadFactory(intent_score=12)
-        transition_lead(lead=lead, to=Stage.NURTURE, actor=Rule("nurture-floor"),
-                        evidence=park_evidence())
+        transition_lead(
+            lead=lead, to=Stage.NURTURE, actor=Rule("nurture-floor"), evidence=park_evidence()
+        )
         assert lead.stage == Stage.NURTURE
 
     @pytest.mark.parametrize(
@@ -552,8 +691,14 @@ class TestPark:
         assert_refused_with(sal(ae), Stage.NURTURE, ae, park_evidence(**override), field, message)
 
     def test_it_refuses_someone_who_neither_owns_the_lead_nor_manages(self, ae, sdr):
-        assert_refused_with(sal(ae), Stage.NURTURE, sdr, park_evidence(), "__all__",
-                            "you may not move a lead from SAL to Nurture")
+        assert_refused_with(
+            sal(ae),
+            Stage.NURTURE,
+            sdr,
+            park_evidence(),
+            "__all__",
+            "you may not move a lead from SAL to Nurture",
+        )
 
 
 def disqualify_evidence(**overrides):
@@ -567,16 +712,18 @@ class TestDisqualify:
     def test_the_owner_disqualifies_an_open_lead(self, ae, stage):
         lead = LeadFactory(stage=stage, owner=ae)
 
-        record = transition_lead(lead=lead, to=Stage.DISQUALIFIED, actor=ae,
-                                 evidence=disqualify_evidence())
+        record = transition_lead(
+            lead=lead, to=Stage.DISQUALIFIED, actor=ae, evidence=disqualify_evidence()
+        )
 
         assert lead.stage == Stage.DISQUALIFIED and record.name == "disqualify"
         assert lead.reason_code.code == "no_budget"
 
     def test_a_manager_disqualifies_a_new_lead(self, manager):
         lead = LeadFactory()
-        transition_lead(lead=lead, to=Stage.DISQUALIFIED, actor=manager,
-                        evidence=disqualify_evidence())
+        transition_lead(
+            lead=lead, to=Stage.DISQUALIFIED, actor=manager, evidence=disqualify_evidence()
+        )
         assert lead.stage == Stage.DISQUALIFIED
 
     @pytest.mark.parametrize(
@@ -587,15 +734,22 @@ class TestDisqualify:
         ],
     )
     def test_it_refuses_without_each_requirement(self, ae, override, field, message):
-        assert_refused_with(sal(ae), Stage.DISQUALIFIED, ae, disqualify_evidence(**override),
-                            field, message)
+        assert_refused_with(
+            sal(ae), Stage.DISQUALIFIED, ae, disqualify_evidence(**override), field, message
+        )
 
     def test_it_refuses_another_ae(self, ae):
         from tests.factories import UserFactory
 
         other = UserFactory(username="ae2", role="AE")
-        assert_refused_with(sal(ae), Stage.DISQUALIFIED, other, disqualify_evidence(), "__all__",
-                            "you may not move a lead from SAL to Disqualified")
+        assert_refused_with(
+            sal(ae),
+            Stage.DISQUALIFIED,
+            other,
+            disqualify_evidence(),
+            "__all__",
+            "you may not move a lead from SAL to Disqualified",
+        )
 
 
 # nurture → mql, disqualified → mql ---------------------------------------------------------
@@ -603,8 +757,12 @@ class TestDisqualify:
 
 class TestRecycle:
     def test_the_recycle_job_returns_a_lead_whose_date_has_come(self):
-        lead = LeadFactory(stage=Stage.NURTURE, recycle_on=in_days(0),
-                           reason_code=reason("timing"), intent_band="low")
+        lead = LeadFactory(
+            stage=Stage.NURTURE,
+            recycle_on=in_days(0),
+            reason_code=reason("timing"),
+            intent_band="low",
+        )
 
         record = transition_lead(lead=lead, to=Stage.MQL, actor=Rule("recycle"))
 
@@ -619,37 +777,59 @@ class TestRecycle:
 
     def test_it_refuses_before_the_date_without_high_intent(self):
         lead = LeadFactory(stage=Stage.NURTURE, recycle_on=in_days(30), intent_band="medium")
-        assert_refused_with(lead, Stage.MQL, Rule("recycle"), None, "recycle_on",
-                            "the recycle date has not come and intent is not high")
+        assert_refused_with(
+            lead,
+            Stage.MQL,
+            Rule("recycle"),
+            None,
+            "recycle_on",
+            "the recycle date has not come and intent is not high",
+        )
 
     @pytest.mark.parametrize("role", ["manager", "sdr", "marketing"])
     def test_people_do_not_recycle_by_hand(self, role, request):
         lead = LeadFactory(stage=Stage.NURTURE, recycle_on=in_days(0))
-        assert_refused_with(lead, Stage.MQL, request.getfixturevalue(role), None, "__all__",
-                            "you may not move a lead from Nurture to MQL")
+        assert_refused_with(
+            lead,
+            Stage.MQL,
+            request.getfixturevalue(role),
+            None,
+            "__all__",
+            "you may not move a lead from Nurture to MQL",
+        )
 
 
 class TestReopen:
     def test_a_manager_reopens_a_disqualified_lead_with_a_note(self, manager):
         lead = LeadFactory(stage=Stage.DISQUALIFIED, reason_code=reason("bad_fit"))
 
-        record = transition_lead(lead=lead, to=Stage.MQL, actor=manager,
-                                 evidence=Evidence(note="Board overturned: they raised a round"))
+        record = transition_lead(
+            lead=lead,
+            to=Stage.MQL,
+            actor=manager,
+            evidence=Evidence(note="Board overturned: they raised a round"),
+        )
 
         assert lead.stage == Stage.MQL and record.name == "reopen"
         assert lead.reason_code is None
 
     def test_it_refuses_without_a_note(self, manager):
         lead = LeadFactory(stage=Stage.DISQUALIFIED, reason_code=reason("bad_fit"))
-        assert_refused_with(lead, Stage.MQL, manager, Evidence(note=""), "note",
-                            "a note is required")
+        assert_refused_with(
+            lead, Stage.MQL, manager, Evidence(note=""), "note", "a note is required"
+        )
 
     @pytest.mark.parametrize("role", ["sdr", "ae", "revops"])
     def test_only_a_manager_reopens(self, role, request):
         lead = LeadFactory(stage=Stage.DISQUALIFIED, reason_code=reason("bad_fit"))
-        assert_refused_with(lead, Stage.MQL, request.getfixturevalue(role),
-                            Evidence(note="please"), "__all__",
-                            "you may not move a lead from Disqualified to MQL")
+        assert_refused_with(
+            lead,
+            Stage.MQL,
+            request.getfixturevalue(role),
+            Evidence(note="please"),
+            "__all__",
+            "you may not move a lead from Disqualified to MQL",
+        )
 
 
 # The table as a whole ------------------------------------------------------------------------
@@ -657,8 +837,9 @@ class TestReopen:
 
 def test_a_move_the_table_does_not_have_is_refused(manager):
     lead = LeadFactory()
-    assert_refused_with(lead, Stage.SAL, manager, None, "__all__",
-                        "a lead cannot move from New to SAL")
+    assert_refused_with(
+        lead, Stage.SAL, manager, None, "__all__", "a lead cannot move from New to SAL"
+    )
 
 
 def test_disqualified_and_nurture_are_not_open_sources():
@@ -668,21 +849,40 @@ def test_disqualified_and_nurture_are_not_open_sources():
 
 
 SUCCESSFUL_MOVES = {
-    "mark-mql": lambda users: (LeadFactory(), Stage.MQL, users["marketing"], Evidence(
-        note="Event list, hand-picked")),
+    "mark-mql": lambda users: (
+        LeadFactory(),
+        Stage.MQL,
+        users["marketing"],
+        Evidence(note="Event list, hand-picked"),
+    ),
     "accept": lambda users: (mql(), Stage.SAL, users["sdr"], accept_evidence(users["sdr"])),
     "reject-to-nurture": lambda users: (mql(), Stage.NURTURE, users["sdr"], timing_evidence()),
     "reject": lambda users: (mql(), Stage.DISQUALIFIED, users["sdr"], reject_evidence()),
-    "promote-sql": lambda users: (sql_ready(users["ae"]), Stage.SQL, users["ae"],
-                                  Evidence(next_meeting_on=next_week(), note="Good call")),
+    "promote-sql": lambda users: (
+        sql_ready(users["ae"]),
+        Stage.SQL,
+        users["ae"],
+        Evidence(next_meeting_on=next_week(), note="Good call"),
+    ),
     "promote-opportunity": lambda users: (
-        _with_buyer(sql(users["ae"])), Stage.OPPORTUNITY, users["ae"], opportunity_evidence()),
+        _with_buyer(sql(users["ae"])),
+        Stage.OPPORTUNITY,
+        users["ae"],
+        opportunity_evidence(),
+    ),
     "park": lambda users: (sal(users["ae"]), Stage.NURTURE, users["ae"], park_evidence()),
-    "disqualify": lambda users: (sal(users["ae"]), Stage.DISQUALIFIED, users["ae"],
-                                 disqualify_evidence()),
+    "disqualify": lambda users: (
+        sal(users["ae"]),
+        Stage.DISQUALIFIED,
+        users["ae"],
+        disqualify_evidence(),
+    ),
     "reopen": lambda users: (
-        LeadFactory(stage=Stage.DISQUALIFIED, reason_code=reason("junk")), Stage.MQL,
-        users["manager"], Evidence(note="Real company after all")),
+        LeadFactory(stage=Stage.DISQUALIFIED, reason_code=reason("junk")),
+        Stage.MQL,
+        users["manager"],
+        Evidence(note="Real company after all"),
+    ),
 }
 
 
