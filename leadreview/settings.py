@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -120,6 +121,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -144,7 +147,17 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_SOFT_TIME_LIMIT = 60 * 30
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-sla-breaches": {"task": "qualification.tasks.sweep_sla", "schedule": 300.0},
+    "recycle-nurture": {"task": "qualification.tasks.recycle_nurture", "schedule": 3600.0},
+    "flag-stale-leads": {"task": "qualification.tasks.flag_stale", "schedule": 6 * 3600.0},
+    "nightly-rescore": {
+        "task": "qualification.tasks.nightly_rescore",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 # Content-Security-Policy: no inline script, no CDN; everything is served from /static/.
 CONTENT_SECURITY_POLICY = {

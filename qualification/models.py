@@ -43,6 +43,12 @@ class Segment(models.Model):
     business_day_start = models.TimeField(default=dt.time(9, 0))
     business_day_end = models.TimeField(default=dt.time(17, 0))
     time_zone = models.CharField(max_length=64, default="Europe/London")
+    nurture_recycle_days = models.PositiveSmallIntegerField(
+        default=90, help_text="When the rules park a low-intent lead, look again after …"
+    )
+    stale_after_days = models.PositiveSmallIntegerField(
+        default=14, help_text="An open lead with no activity or stage change for … is stale."
+    )
     territories = models.JSONField(
         default=list, blank=True, help_text="Territories this segment's SDRs cover."
     )
@@ -181,6 +187,11 @@ class Lead(models.Model):
     expected_close_date = models.DateField(null=True, blank=True)
     mutual_next_step = models.CharField(max_length=255, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    stale_since = models.DateTimeField(null=True, blank=True)
+    external_source = models.CharField(
+        max_length=60, blank=True, help_text="The system a migrated lead came from."
+    )
+    external_id = models.CharField(max_length=100, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -212,6 +223,7 @@ class Lead(models.Model):
             models.Index(fields=["stage", "sla_due_at"], name="lead_stage_sla_idx"),
             models.Index(fields=["owner", "stage"], name="lead_owner_stage_idx"),
             models.Index(fields=["stage", "recycle_on"], name="lead_stage_recycle_idx"),
+            models.Index(fields=["account", "stage"], name="lead_account_stage_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -233,6 +245,11 @@ class Lead(models.Model):
                 condition=Q(intent_score__gte=0, intent_score__lte=100),
                 name="lead_intent_score_0_100",
             ),
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"],
+                condition=~Q(external_id=""),
+                name="lead_external_id_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -241,6 +258,11 @@ class Lead(models.Model):
     @property
     def is_open(self) -> bool:
         return self.stage in OPEN_STAGES
+
+    @property
+    def is_pql(self) -> bool:
+        """A product-qualified lead: product-led motion, qualified on usage."""
+        return self.motion == Motion.PRODUCT_LED
 
 
 class Activity(models.Model):
@@ -555,3 +577,128 @@ class ScoringRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.points:+d})"
+
+
+# Jobs and intake -----------------------------------------------------------------------------
+
+
+class SlaBreachNotice(models.Model):
+    """One notice per lead per SLA window, so the sweep can run as often as it likes."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="sla_breaches")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    sla_due_at = models.DateTimeField()
+    notified_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "stage", "sla_due_at"], name="one_breach_notice_per_window"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SLA breach on lead {self.lead_id} ({self.stage})"
+
+
+class ImportJob(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    source_system = models.CharField(
+        max_length=60, help_text="Keys external ids, e.g. 'marketstar'; same file, same source."
+    )
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    merged_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    refused_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk}: {self.original_name}"
+
+
+class ImportRow(models.Model):
+    """The per-row report of an import: what happened to each data row and why."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", "Created"
+        MERGED = "merged", "Merged into an existing record"
+        UNCHANGED = "unchanged", "Already imported, nothing new"
+        REFUSED = "refused", "Refused"
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField(help_text="Line in the file, header = 1.")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    message = models.CharField(max_length=500, blank=True)
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["job", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "row_number"], name="one_report_row_per_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Row {self.row_number}: {self.outcome}"
+
+
+class IntakeSource(models.Model):
+    """A web form or partner that may post leads to the JSON intake endpoint."""
+
+    name = models.CharField(max_length=100, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="+")
+    default_source = models.CharField(max_length=20, choices=Source.choices, default=Source.FORM)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IntakeRequest(models.Model):
+    """What an idempotency key already produced, so a retried post creates nothing new."""
+
+    source = models.ForeignKey(IntakeSource, on_delete=models.CASCADE, related_name="requests")
+    idempotency_key = models.CharField(max_length=100)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=10, choices=ImportRow.Outcome.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "idempotency_key"], name="one_request_per_idempotency_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.idempotency_key}"

@@ -1,0 +1,47 @@
+"""Celery tasks: each loads what it needs and calls one domain function. All are idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import scoring, stage_rules
+from .sla_sweep import sweep_sla_breaches
+
+
+@shared_task
+def score_and_route(lead_ids: list[int]) -> dict:
+    """After new activity or intake: rescore the leads, then let the stage rules act."""
+    scoring.score_leads(lead_ids)
+    outcomes = stage_rules.apply_stage_rules(stage_rules.leads_for_stage_rules(lead_ids))
+    return dict(outcomes)
+
+
+@shared_task
+def nightly_rescore() -> dict:
+    """Decay every score, then act on leads whose band now calls for it."""
+    updated = scoring.score_leads()
+    outcomes = stage_rules.apply_stage_rules(stage_rules.leads_for_stage_rules())
+    return {"rescored": updated, **outcomes}
+
+
+@shared_task
+def sweep_sla() -> int:
+    return sweep_sla_breaches()
+
+
+@shared_task
+def recycle_nurture() -> int:
+    return stage_rules.recycle_due_leads()
+
+
+@shared_task
+def flag_stale() -> dict:
+    flagged, cleared = stage_rules.flag_stale_leads()
+    return {"flagged": flagged, "cleared": cleared}
+
+
+@shared_task
+def run_import(job_id: int) -> None:
+    from .importer import run_import_job
+
+    run_import_job(job_id)
