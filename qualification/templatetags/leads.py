@@ -1,0 +1,134 @@
+"""Small pieces every lead page shows the same way: badges, the SLA clock, the navigation."""
+
+import datetime as dt
+
+from django import template
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from accounts import roles
+from accounts.models import IcpTier
+
+from ..models import IntentBand, Lead, Stage
+from ..sla import business_hours_between
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_links(context) -> list[dict]:
+    """The pages this user may open, each marked current when it is the one being shown."""
+    from ..views import BOARD_ROLES, LEAD_LIST_ROLES, QUEUE_ROLES
+
+    request = context.get("request")
+    user = context.get("user")
+    if request is None or user is None or not user.is_authenticated:
+        return []
+    pages = [
+        ("Queue", "qualification:queue", QUEUE_ROLES),
+        ("Leads", "qualification:lead-list", LEAD_LIST_ROLES),
+        ("Review board", "qualification:board", BOARD_ROLES),
+    ]
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
+    links = [
+        {"label": label, "url": reverse(name), "current": current == name}
+        for label, name, allowed in pages
+        if roles.has_role(user, *allowed)
+    ]
+    if user.is_staff:
+        links.append({"label": "Admin", "url": reverse("admin:index"), "current": False})
+    return links
+
+
+@register.simple_tag
+def role_names(user) -> str:
+    return ", ".join(sorted(roles.user_roles(user)))
+
+
+@register.simple_tag
+def tier_badge(tier: str) -> str:
+    if not tier:
+        return mark_safe('<span class="badge tier-none">No tier</span>')
+    return format_html('<span class="badge tier-{}">{}</span>', tier.lower(), IcpTier(tier).label)
+
+
+@register.simple_tag
+def intent_badge(band: str, score: int | None = None) -> str:
+    label = f"{IntentBand(band).label} intent" if band else "No intent"
+    if score is not None:
+        label = f"{label} · {score}"
+    return format_html('<span class="badge intent-{}">{}</span>', band or "none", label)
+
+
+@register.simple_tag
+def stage_badge(stage: str) -> str:
+    return format_html('<span class="badge stage-{}">{}</span>', stage, Stage(stage).label)
+
+
+def _duration(hours: float) -> str:
+    if hours < 1:
+        return f"{round(hours * 60)} min"
+    return f"{hours:.1f}".removesuffix(".0") + " h"
+
+
+@register.simple_tag
+def sla_clock(lead: Lead, now: dt.datetime, business_hours: bool = True) -> str:
+    """The SLA due time, with a "Breached" label when past it (never colour alone).
+
+    With `business_hours`, also how much of the segment's business time is left or overdue.
+    """
+    due = lead.sla_due_at
+    if due is None:
+        return mark_safe('<span class="muted">No SLA</span>')
+    when = formats.date_format(timezone.localtime(due), "D j M, H:i")
+    segment = lead.segment
+    span = 0.0
+    if business_hours:
+        start, end = (due, now) if due <= now else (now, due)
+        span = business_hours_between(
+            start,
+            end,
+            day_start=segment.business_day_start,
+            day_end=segment.business_day_end,
+            tz=segment.time_zone,
+        )
+    # Under a minute of business time (a weekend between, say) is not worth a number.
+    business_hours = business_hours and span >= 1 / 60
+    if due <= now:
+        detail = f"{_duration(span)} over" if business_hours else ""
+        return format_html(
+            '<span class="sla sla-breached"><span class="badge badge-breached">Breached</span> '
+            '<time datetime="{}">{}</time> <span class="sla-detail">{}</span></span>',
+            due.isoformat(),
+            when,
+            detail,
+        )
+    detail = f"{_duration(span)} left" if business_hours else ""
+    return format_html(
+        '<span class="sla"><time datetime="{}">{}</time> <span class="sla-detail muted">{}</span>'
+        "</span>",
+        due.isoformat(),
+        when,
+        detail,
+    )
+
+
+@register.filter
+def explanation_text(reason) -> str:
+    """One reason of a score explanation: a sentence, or a {label, points} mapping."""
+    if isinstance(reason, dict):
+        label = reason.get("label") or reason.get("reason") or reason.get("text") or ""
+        points = reason.get("points")
+        if points is None:
+            return str(label)
+        sign = "+" if isinstance(points, int | float) and points > 0 else ""
+        return f"{label} ({sign}{points})"
+    return str(reason)
+
+
+@register.filter
+def humanize_key(key: str) -> str:
+    return str(key).replace("_", " ").capitalize()

@@ -1,0 +1,127 @@
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.vary import vary_on_headers
+
+from accounts import roles
+from accounts.decorators import role_required
+
+from .filters import LeadListFilter
+from .models import Activity, Lead, StageTransition
+
+# Who may open each page; the navigation reads the same tuples.
+QUEUE_ROLES = (roles.SDR, roles.MANAGER, roles.REVOPS)
+LEAD_LIST_ROLES = (roles.AE, roles.SDR, roles.MANAGER, roles.REVOPS, roles.MARKETING)
+BOARD_ROLES = (roles.MANAGER, roles.REVOPS, roles.MARKETING)
+
+PAGE_SIZE = 50
+TIMELINE_LIMIT = 100
+BOARD_LIMIT = 50
+REJECTIONS = ("reject", "reject-to-nurture")
+RECENT_REJECTION_DAYS = 30
+
+
+def home_url(user) -> str | None:
+    """Where a user starts: the first of their roles, in this order, decides."""
+    held = roles.user_roles(user)
+    if roles.SDR in held:
+        return reverse("qualification:queue")
+    if roles.AE in held:
+        return reverse("qualification:lead-list")
+    if roles.MANAGER in held:
+        return reverse("qualification:board")
+    if roles.REVOPS in held:
+        return reverse("admin:index") if user.is_staff else reverse("qualification:lead-list")
+    if roles.MARKETING in held:
+        return reverse("qualification:lead-list")
+    if user.is_superuser:
+        return reverse("admin:index")
+    return None
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    url = home_url(request.user)
+    if url is None:
+        return render(request, "home.html")
+    return redirect(url)
+
+
+@role_required(*QUEUE_ROLES)
+def sal_queue(request: HttpRequest) -> HttpResponse:
+    page = Paginator(Lead.objects.sal_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "qualification/sal_queue.html", {"page": page, "now": timezone.now()})
+
+
+@role_required(*LEAD_LIST_ROLES)
+@vary_on_headers("HX-Request")
+def lead_list(request: HttpRequest) -> HttpResponse:
+    data = request.GET.copy()
+    # An AE works their own book; everyone else starts from the whole pipeline.
+    if "owner" not in data:
+        mine = roles.AE in roles.user_roles(request.user)
+        data["owner"] = LeadListFilter.MINE if mine else LeadListFilter.EVERYONE
+    filters = LeadListFilter(
+        data, queryset=Lead.objects.with_brief().order_by("-created_at", "-pk"), request=request
+    )
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"filters": filters, "page": page, "now": timezone.now()}
+    template = "qualification/lead_list.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#lead-results"
+    return render(request, template, context)
+
+
+@role_required(*roles.ROLES)
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(Lead.objects.with_brief(), pk=pk)
+    # The lead's own activity, plus what the contact did before any lead claimed it.
+    timeline = (
+        Activity.objects.filter(Q(lead=lead) | Q(contact_id=lead.contact_id, lead__isnull=True))
+        .select_related("actor")
+        .order_by("-occurred_at", "-pk")[: TIMELINE_LIMIT + 1]
+    )
+    timeline = list(timeline)
+    transitions = lead.transitions.select_related("actor", "reason_code").order_by(
+        "occurred_at", "pk"
+    )
+    return render(
+        request,
+        "qualification/lead_detail.html",
+        {
+            "lead": lead,
+            "timeline": timeline[:TIMELINE_LIMIT],
+            "timeline_truncated": len(timeline) > TIMELINE_LIMIT,
+            "transitions": transitions,
+            "now": timezone.now(),
+        },
+    )
+
+
+@role_required(*BOARD_ROLES)
+def review_board(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    review = Lead.objects.filter(manual_review=True).with_brief().order_by("-created_at", "-pk")
+    rejections = (
+        StageTransition.objects.filter(
+            name__in=REJECTIONS, occurred_at__gte=now - dt.timedelta(days=RECENT_REJECTION_DAYS)
+        )
+        .select_related("lead__contact", "lead__account", "lead__segment", "actor", "reason_code")
+        .order_by("-occurred_at", "-pk")
+    )
+    return render(
+        request,
+        "qualification/review_board.html",
+        {
+            "review_leads": review[:BOARD_LIMIT],
+            "review_total": review.count(),
+            "rejections": rejections[:BOARD_LIMIT],
+            "rejection_total": rejections.count(),
+            "rejection_days": RECENT_REJECTION_DAYS,
+            "now": now,
+        },
+    )
