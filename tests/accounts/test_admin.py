@@ -389,3 +389,14 @@ def test_records_written_by_code_have_no_add_page(admin_client, model):
     response = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
 
     assert response.status_code == 403
+
+
+def test_the_lead_history_page_has_no_inline_style_for_the_csp_to_block(admin_client):
+    lead = LeadFactory(stage=Stage.NEW)
+    transition_lead(lead=lead, to=Stage.MQL, actor=Rule("intent-score"))
+
+    response = admin_client.get(reverse("admin:qualification_lead_history", args=[lead.pk]))
+
+    assert response.status_code == 200
+    assert "New → MQL (mark-mql)" in response.text
+    assert 'style="' not in response.text
