@@ -140,3 +140,27 @@ def title_to_persona(title: str | None) -> tuple[str, str]:
     )
     seniority = next(name for pattern, name in _SENIORITY_RULES if re.search(pattern, text))
     return function, seniority
+
+
+_LEGAL_SUFFIX_RE = re.compile(
+    r"[\s,]+(inc|incorporated|llc|l\.l\.c|ltd|limited|plc|gmbh|ag|corp|corporation|co|company|"
+    r"s\.a|sa|sas|bv|b\.v|nv|n\.v|pty|pte|oy|ab|as|srl|spa|kk|lp|llp)\.?$",
+    re.IGNORECASE,
+)
+
+
+def display_company_name(name: str | None) -> str:
+    """`Acme, Inc.` → `Acme`: legal suffixes trimmed for display; the rest kept as typed."""
+    text = " ".join((name or "").split())
+    while True:
+        trimmed = _LEGAL_SUFFIX_RE.sub("", text).strip(" ,")
+        if trimmed == text or not trimmed:
+            return text
+        text = trimmed
+
+
+def company_name_from_domain(domain: str) -> str:
+    """A readable name when all we have is the domain: `northwind-logistics.com` → `Northwind
+    Logistics`."""
+    stem = normalize_domain(domain).split(".")[0]
+    return " ".join(part.capitalize() for part in re.split(r"[-_]", stem) if part)

@@ -488,7 +488,7 @@ class IcpSettings(models.Model):
 
     @classmethod
     def load(cls) -> "IcpSettings":
-        return cls.objects.get_or_create(pk=1)[0]
+        return cls.objects.order_by("pk").first() or cls.objects.create()
 
 
 class IcpRule(models.Model):
@@ -614,6 +614,9 @@ class ImportJob(models.Model):
         max_length=60, help_text="Keys external ids, e.g. 'marketstar'; same file, same source."
     )
     segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="+")
+    apply_rules = models.BooleanField(
+        default=True, help_text="Score, then let the stage rules nurture, flag or route."
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -653,6 +656,7 @@ class ImportRow(models.Model):
     row_number = models.PositiveIntegerField(help_text="Line in the file, header = 1.")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     message = models.CharField(max_length=500, blank=True)
+    key = models.CharField(max_length=255, blank=True, help_text="Email or source id.")
     lead = models.ForeignKey(
         Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -41,6 +41,13 @@ def flag_stale() -> dict:
 
 
 @shared_task
+def apply_rules_after_import(lead_ids: list[int]) -> dict:
+    """Imported leads are scored as they land; the stage rules then act on them here."""
+    outcomes = stage_rules.apply_stage_rules(stage_rules.leads_for_stage_rules(lead_ids))
+    return dict(outcomes)
+
+
+@shared_task
 def run_import(job_id: int) -> None:
     from .importer import run_import_job
 

@@ -605,47 +605,72 @@ def transition_lead(
                     ]
                 }
             )
-        row = find_transition(locked, to, actor)
-        now = timezone.now()
-        errors = unmet_requirements(locked, row, actor, evidence, now)
-        if errors:
-            raise TransitionRefused(errors)
-
-        from_stage = locked.stage
-        for name in _LEAD_FIELDS:
-            value = getattr(evidence, name)
-            if value is not None:
-                setattr(locked, name, value)
-        _set_timers(locked, from_stage, to, actor, now)
-        locked.stage = to
-        locked.version += 1
-
-        note = (evidence.note or evidence.manual_review_decision or "").strip()
-        reason = f"{Stage(from_stage).label} → {Stage(to).label} ({row.name})"
-        if note:
-            reason += f": {note}"
-        locked._change_reason = reason
-        if not isinstance(actor, Rule):
-            locked._history_user = actor
+        record = _apply(locked, to, actor, evidence, timezone.now())
         locked.save()
-
         if evidence.icp_confirmed and locked.account_id:
-            _confirm_icp(locked, actor, now)
-
-        record = StageTransition.objects.create(
-            lead=locked,
-            from_stage=from_stage,
-            to_stage=to,
-            name=row.name,
-            actor=None if isinstance(actor, Rule) else actor,
-            rule=actor.name if isinstance(actor, Rule) else "",
-            occurred_at=now,
-            reason_code=evidence.reason_code,
-            note=note,
-            evidence=_evidence_snapshot(locked, row, evidence),
-        )
+            _confirm_icp(locked, actor, record.occurred_at)
+        record.lead = locked
+        record.save()
     lead.refresh_from_db()
     return record
+
+
+def stage_new_lead(
+    *,
+    lead: Lead,
+    to: str,
+    actor: Actor,
+    evidence: Evidence | None = None,
+    now: dt.datetime | None = None,
+) -> StageTransition:
+    """Apply a table row to a lead that is not saved yet (a bulk import), in memory.
+
+    No one else can see the lead, so nothing is locked. The caller saves the lead (with history:
+    its `_change_reason` is set) and then the returned StageTransition, in one transaction.
+    """
+    if lead.pk is not None or lead.stage != Stage.NEW:
+        raise ValueError("stage_new_lead takes a new lead that is not saved yet")
+    return _apply(lead, to, actor, evidence or Evidence(), now or timezone.now())
+
+
+def _apply(
+    lead: Lead, to: str, actor: Actor, evidence: Evidence, now: dt.datetime
+) -> StageTransition:
+    """Check the table and the evidence, then change `lead` in memory; refuse or return the
+    (unsaved) audit row."""
+    row = find_transition(lead, to, actor)
+    errors = unmet_requirements(lead, row, actor, evidence, now)
+    if errors:
+        raise TransitionRefused(errors)
+
+    from_stage = lead.stage
+    for name in _LEAD_FIELDS:
+        value = getattr(evidence, name)
+        if value is not None:
+            setattr(lead, name, value)
+    _set_timers(lead, from_stage, to, actor, now)
+    lead.stage = to
+    lead.version += 1
+
+    note = (evidence.note or evidence.manual_review_decision or "").strip()
+    reason = f"{Stage(from_stage).label} → {Stage(to).label} ({row.name})"
+    if note:
+        reason += f": {note}"
+    lead._change_reason = reason
+    if not isinstance(actor, Rule):
+        lead._history_user = actor
+    return StageTransition(
+        lead=lead,
+        from_stage=from_stage,
+        to_stage=to,
+        name=row.name,
+        actor=None if isinstance(actor, Rule) else actor,
+        rule=actor.name if isinstance(actor, Rule) else "",
+        occurred_at=now,
+        reason_code=evidence.reason_code,
+        note=note,
+        evidence=_evidence_snapshot(lead, row, evidence),
+    )
 
 
 def _set_timers(lead: Lead, from_stage: str, to: str, actor: Actor, now: dt.datetime) -> None:

@@ -62,7 +62,8 @@ def seed(apps, schema_editor):
     IcpRule = apps.get_model("qualification", "IcpRule")
     ScoringRule = apps.get_model("qualification", "ScoringRule")
     ReasonCode = apps.get_model("qualification", "ReasonCode")
-    IcpSettings.objects.get_or_create(pk=1)
+    if not IcpSettings.objects.exists():
+        IcpSettings.objects.create()  # no explicit id: the sequence must stay in step
     for position, (name, attribute, match, values, low, high, points, exclusion) in enumerate(
         ICP_RULES
     ):

@@ -1,0 +1,312 @@
+"""CSV import: look the file over, then stream it through intake in batches.
+
+The first pass checks encoding, header and size and counts the rows, so a file we cannot read
+is refused with a sentence before anything is written. The second pass streams 1,000 rows at a
+time through `intake.ingest`; each batch commits with its report rows and the job's counters, so
+an import cut off midway leaves no partial batch and resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import bulk
+from .csvutil import safe_cell
+from .intake import LeadRow, ingest
+from .models import ImportJob, ImportRow
+
+BATCH_SIZE = 1000
+csv.field_size_limit(1 << 20)  # a field over 1 MiB is a broken file, not a long answer
+
+# Header spellings of common CRM exports, compared without case, spaces or punctuation.
+# For each of our fields the first alias present wins.
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "external_id": ("leadid", "prospectid", "externalid", "crmid", "recordid", "contactid", "id"),
+    "email": ("email", "emailaddress", "workemail", "businessemail", "contactemail"),
+    "first_name": ("firstname", "first", "givenname", "forename"),
+    "last_name": ("lastname", "last", "surname", "familyname"),
+    "full_name": ("fullname", "name", "contactname", "leadname"),
+    "company": (
+        "company",
+        "companyname",
+        "accountname",
+        "account",
+        "organization",
+        "organisation",
+        "employer",
+    ),
+    "website": ("website", "companywebsite", "domain", "companydomain", "url", "web"),
+    "title": ("jobtitle", "title", "position", "role", "whatisyourcurrentoccupation", "occupation"),
+    "phone": ("phone", "phonenumber", "mobile", "telephone"),
+    "country": ("country", "countrycode", "countryregion"),
+    "industry": ("industry", "sector", "vertical"),
+    "employees": (
+        "employees",
+        "employeecount",
+        "numberofemployees",
+        "companysize",
+        "headcount",
+        "size",
+    ),
+    "revenue": ("annualrevenue", "revenue", "revenues"),
+    "source": ("leadsource", "source", "leadorigin", "channel", "utmsource"),
+    "stage": ("stage", "leadstage", "leadstatus", "status", "lifecyclestage"),
+    "disqualify_reason": (
+        "disqualifiedreason",
+        "disqualifyreason",
+        "disqualificationreason",
+        "lostreason",
+        "rejectionreason",
+        "reasoncode",
+    ),
+    "do_not_contact": ("donotcontact", "donotemail", "optout", "emailoptout", "unsubscribed"),
+    "timezone": ("timezone", "tz"),
+}
+KEY_FIELDS = ("email", "external_id")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; the message says why, for a person."""
+
+
+def _squash(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    encoding: str
+    header: list[str]
+    columns: dict[str, int]  # our field → column index
+    answer_columns: dict[int, str]  # other non-empty columns, kept as form answers
+    total_rows: int
+
+
+def map_columns(header: list[str]) -> tuple[dict[str, int], dict[int, str]]:
+    squashed = [_squash(h) for h in header]
+    columns: dict[str, int] = {}
+    for name, aliases in FIELD_ALIASES.items():
+        for alias in aliases:
+            if alias in squashed and squashed.index(alias) not in columns.values():
+                columns[name] = squashed.index(alias)
+                break
+    answers = {
+        index: header[index].strip()[:100]
+        for index, text in enumerate(squashed)
+        if text and index not in columns.values()
+    }
+    return columns, answers
+
+
+def _encoding_of(path: Path) -> str:
+    with path.open("rb") as stream:
+        head = stream.read(4096)
+    if not head:
+        raise ImportFileError("The file is empty.")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise ImportFileError(
+            "This is not a CSV text file (it looks binary, e.g. an Excel workbook). "
+            "Save it as CSV (UTF-8) and upload that."
+        )
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as stream:
+                for chunk in iter(lambda: stream.read(1 << 20), b""):  # noqa: B023
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ImportFileError(
+        "The file's text encoding is neither UTF-8 nor Windows-1252. Save it as CSV (UTF-8)."
+    )
+
+
+def _records(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, values) for each non-blank CSV record; a bad record raises
+    ImportFileError naming its line."""
+    with path.open(newline="", encoding=encoding) as stream:
+        reader = csv.reader(stream)
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise ImportFileError(f"Line {reader.line_num}: {error}.") from error
+            if any(value.strip() for value in values):
+                yield reader.line_num, values
+
+
+def plan_file(path: Path) -> FilePlan:
+    """Check the file can be imported and count its rows, writing nothing."""
+    size = path.stat().st_size
+    if size > settings.IMPORT_MAX_BYTES:
+        raise ImportFileError(
+            f"The file is {size / 2**20:.0f} MB; imports take at most "
+            f"{settings.IMPORT_MAX_BYTES / 2**20:.0f} MB. Split it."
+        )
+    encoding = _encoding_of(path)
+    records = _records(path, encoding)
+    try:
+        _, header = next(records)
+    except StopIteration:
+        raise ImportFileError("The file has no header row and no data.") from None
+    columns, answers = map_columns(header)
+    if not any(key in columns for key in KEY_FIELDS):
+        found = ", ".join(h for h in header if h.strip()) or "none"
+        raise ImportFileError(
+            "The file has no email column and no source-id column (looked for Email, Email "
+            f"Address, LeadId, Prospect ID, Id…). Columns found: {found}."
+        )
+    total = 0
+    for _ in records:
+        total += 1
+        if total > settings.IMPORT_MAX_ROWS:
+            raise ImportFileError(
+                f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows; split it."
+            )
+    if total == 0:
+        raise ImportFileError("The file has a header but no data rows.")
+    return FilePlan(encoding, header, columns, answers, total)
+
+
+def _lead_row(plan: FilePlan, line: int, values: list[str]) -> LeadRow:
+    row = LeadRow(line=line)
+    for name, index in plan.columns.items():
+        if index < len(values):
+            setattr(row, name, values[index])
+    row.answers = {
+        label: values[index]
+        for index, label in plan.answer_columns.items()
+        if index < len(values) and values[index].strip()
+    }
+    return row
+
+
+def _ragged(plan: FilePlan, values: list[str]) -> bool:
+    extra = values[len(plan.header) :]
+    return any(value.strip() for value in extra)
+
+
+def run_import_job(job_id: int) -> ImportJob:
+    """Import (or resume) the job's file. Safe to call twice: a finished job is left alone."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status == ImportJob.Status.DONE:
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, started_at=job.started_at or timezone.now(), error=""
+    )
+    try:
+        plan = plan_file(Path(job.file.path))
+    except ImportFileError as error:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, error=str(error), finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=plan.total_rows)
+    done_lines = set(job.rows.values_list("row_number", flat=True))  # resuming: skip these
+    batch: list[tuple[int, list[str]]] = []
+    records = _records(Path(job.file.path), plan.encoding)
+    next(records)  # the header
+    try:
+        for line, values in records:
+            if line in done_lines:
+                continue
+            batch.append((line, values))
+            if len(batch) == BATCH_SIZE:
+                _import_batch(job, plan, batch)
+                batch = []
+        if batch:
+            _import_batch(job, plan, batch)
+    except ImportFileError as error:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, error=str(error), finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.DONE, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+def _import_batch(job: ImportJob, plan: FilePlan, batch: list[tuple[int, list[str]]]) -> None:
+    rows, ragged = [], {}
+    for line, values in batch:
+        if _ragged(plan, values):
+            ragged[line] = (
+                f"has {len(values)} values but the header has {len(plan.header)} columns "
+                "(a stray comma or quote?)"
+            )
+        else:
+            rows.append(_lead_row(plan, line, values))
+    with transaction.atomic():
+        results = ingest(
+            rows,
+            segment=job.segment,
+            source_system=job.source_system,
+            actor=job.uploaded_by,
+        )
+        report = [
+            ImportRow(
+                job=job,
+                row_number=r.line,
+                outcome=r.outcome,
+                message=r.message[:500],
+                key=r.key[:255],
+                lead=r.lead,
+            )
+            for r in results
+        ]
+        report += [
+            ImportRow(job=job, row_number=line, outcome=ImportRow.Outcome.REFUSED, message=message)
+            for line, message in ragged.items()
+        ]
+        bulk.insert(report)
+        counts = {outcome: 0 for outcome in ImportRow.Outcome.values}
+        for row in report:
+            counts[row.outcome] += 1
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed_rows=F("processed_rows") + len(report),
+            created_count=F("created_count") + counts["created"],
+            merged_count=F("merged_count") + counts["merged"],
+            unchanged_count=F("unchanged_count") + counts["unchanged"],
+            refused_count=F("refused_count") + counts["refused"],
+        )
+        if job.apply_rules:
+            lead_ids = sorted({r.lead.pk for r in results if r.lead is not None})
+            if lead_ids:
+                from .tasks import apply_rules_after_import
+
+                apply_rules_after_import.delay_on_commit(lead_ids)
+
+
+REPORT_HEADER = ["row", "outcome", "message", "email or source id", "lead id"]
+
+
+def write_report(job: ImportJob, stream) -> None:
+    """The per-row report as CSV, cells defused for spreadsheets."""
+    writer = csv.writer(stream)
+    writer.writerow(REPORT_HEADER)
+    for row in (
+        job.rows.order_by("row_number")
+        .values_list("row_number", "outcome", "message", "key", "lead_id")
+        .iterator(chunk_size=2000)
+    ):
+        writer.writerow([safe_cell(cell) for cell in row])

@@ -1,0 +1,69 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from qualification.importer import run_import_job
+from qualification.models import ImportJob, Segment
+
+
+class Command(BaseCommand):
+    help = "Import leads from a CSV file (a CRM export) and write a per-row report."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--segment", default=None, help="Segment slug (default: the first).")
+        parser.add_argument(
+            "--source-system",
+            default=None,
+            help="Names the system the ids come from (default: the file's name). Importing "
+            "the same file under the same name again changes nothing.",
+        )
+        parser.add_argument("--user", default=None, help="Username recorded as the importer.")
+        parser.add_argument(
+            "--no-rules", action="store_true", help="Score only; do not run the stage rules."
+        )
+        parser.add_argument("--report", type=Path, default=None, help="Write the report here.")
+
+    def handle(self, *args, **options):
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        segments = Segment.objects.all()
+        segment = (
+            segments.filter(slug=options["segment"]).first()
+            if options["segment"]
+            else segments.first()
+        )
+        if segment is None:
+            raise CommandError(f"No segment {options['segment'] or ''}: create one in the admin.")
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"No user {options['user']}.")
+        job = ImportJob(
+            original_name=path.name,
+            segment=segment,
+            uploaded_by=user,
+            source_system=(options["source_system"] or path.stem)[:60],
+            apply_rules=not options["no_rules"],
+        )
+        with path.open("rb") as stream:
+            job.file.save(path.name, File(stream), save=False)
+        job.save()
+        job = run_import_job(job.pk)
+        if job.status == ImportJob.Status.FAILED:
+            raise CommandError(job.error)
+        self.stdout.write(
+            f"{job.original_name}: {job.processed_rows:,} rows — {job.created_count:,} created, "
+            f"{job.merged_count:,} merged, {job.unchanged_count:,} unchanged, "
+            f"{job.refused_count:,} refused (import {job.pk})."
+        )
+        if options["report"]:
+            from qualification.importer import write_report
+
+            with options["report"].open("w", newline="", encoding="utf-8") as stream:
+                write_report(job, stream)
+            self.stdout.write(f"Report: {options['report']}")
