@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -300,13 +301,28 @@ def _import_batch(job: ImportJob, plan: FilePlan, batch: list[tuple[int, list[st
 REPORT_HEADER = ["row", "outcome", "message", "email or source id", "lead id"]
 
 
-def write_report(job: ImportJob, stream) -> None:
-    """The per-row report as CSV, cells defused for spreadsheets."""
-    writer = csv.writer(stream)
+def report_lines(job: ImportJob) -> Iterator[str]:
+    """The per-row report as CSV lines, cells defused for spreadsheets; streams, never loads
+    the whole report."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def take() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
     writer.writerow(REPORT_HEADER)
-    for row in (
-        job.rows.order_by("row_number")
-        .values_list("row_number", "outcome", "message", "key", "lead_id")
-        .iterator(chunk_size=2000)
-    ):
+    yield take()
+    rows = job.rows.order_by("row_number").values_list(
+        "row_number", "outcome", "message", "key", "lead_id"
+    )
+    for row in rows.iterator(chunk_size=2000):
         writer.writerow([safe_cell(cell) for cell in row])
+        yield take()
+
+
+def write_report(job: ImportJob, stream) -> None:
+    for line in report_lines(job):
+        stream.write(line)

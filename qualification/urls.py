@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "qualification"
 
@@ -9,4 +9,8 @@ urlpatterns = [
     path("leads/", views.lead_list, name="lead-list"),
     path("leads/<int:pk>/", views.lead_detail, name="lead-detail"),
     path("board/", views.review_board, name="board"),
+    path("imports/", import_views.import_list, name="import-list"),
+    path("imports/new/", import_views.import_new, name="import-new"),
+    path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),
+    path("imports/<int:pk>/report.csv", import_views.import_report, name="import-report"),
 ]

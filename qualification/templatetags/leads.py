@@ -20,6 +20,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def nav_links(context) -> list[dict]:
     """The pages this user may open, each marked current when it is the one being shown."""
+    from ..import_views import VIEW_ROLES as IMPORT_ROLES
     from ..views import BOARD_ROLES, LEAD_LIST_ROLES, QUEUE_ROLES
 
     request = context.get("request")
@@ -30,6 +31,7 @@ def nav_links(context) -> list[dict]:
         ("Queue", "qualification:queue", QUEUE_ROLES),
         ("Leads", "qualification:lead-list", LEAD_LIST_ROLES),
         ("Review board", "qualification:board", BOARD_ROLES),
+        ("Imports", "qualification:import-list", IMPORT_ROLES),
     ]
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""

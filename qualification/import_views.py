@@ -1,0 +1,122 @@
+"""The import pages: upload a CSV, watch it run, read and download its per-row report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from accounts import roles
+from accounts.decorators import role_required
+
+from .importer import report_lines
+from .models import ImportJob, ImportRow, Segment
+from .tasks import run_import
+
+UPLOAD_ROLES = (roles.MARKETING, roles.REVOPS)
+VIEW_ROLES = (roles.MARKETING, roles.REVOPS, roles.MANAGER)
+REFUSED_SHOWN = 50
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file", help_text="A CRM export with an email or a source-id column."
+    )
+    segment = forms.ModelChoiceField(queryset=Segment.objects.all(), empty_label=None)
+    source_system = forms.SlugField(
+        label="Source system",
+        required=False,
+        max_length=60,
+        help_text="Names the system the ids come from; defaults to the file name. "
+        "The same file under the same name imports once.",
+    )
+    apply_rules = forms.BooleanField(
+        label="Apply the stage rules after scoring", required=False, initial=True
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in {".csv", ".txt"}:
+            raise forms.ValidationError("Upload a .csv file (save spreadsheets as CSV first).")
+        if upload.size == 0:
+            raise forms.ValidationError("The file is empty.")
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 2**20:.0f} MB; the limit is "
+                f"{settings.IMPORT_MAX_BYTES / 2**20:.0f} MB. Split it."
+            )
+        return upload
+
+
+@role_required(*VIEW_ROLES)
+def import_list(request: HttpRequest) -> HttpResponse:
+    jobs = ImportJob.objects.select_related("segment", "uploaded_by")[:50]
+    return render(
+        request,
+        "qualification/imports/list.html",
+        {
+            "jobs": jobs,
+            "may_upload": roles.has_role(request.user, *UPLOAD_ROLES),
+        },
+    )
+
+
+@role_required(*UPLOAD_ROLES)
+@require_http_methods(["GET", "POST"])
+def import_new(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = ImportJob(
+            original_name=upload.name[:255],
+            segment=form.cleaned_data["segment"],
+            source_system=form.cleaned_data["source_system"] or Path(upload.name).stem[:60],
+            apply_rules=form.cleaned_data["apply_rules"],
+            uploaded_by=request.user,
+        )
+        job.file.save(upload.name, upload, save=False)  # the task gets a stored path, not bytes
+        job.save()
+        run_import.delay_on_commit(job.pk)
+        return redirect("qualification:import-detail", pk=job.pk)
+    return render(
+        request,
+        "qualification/imports/new.html",
+        {"form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@role_required(*VIEW_ROLES)
+@vary_on_headers("HX-Request")
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.select_related("segment", "uploaded_by"), pk=pk)
+    context = {"job": job, "percent": _percent(job)}
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "qualification/imports/detail.html#progress", context)
+        if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+            response["HX-Refresh"] = "true"  # reload once, with the refused rows
+        return response
+    context["refused"] = job.rows.filter(outcome=ImportRow.Outcome.REFUSED)[:REFUSED_SHOWN]
+    return render(request, "qualification/imports/detail.html", context)
+
+
+@role_required(*VIEW_ROLES)
+def import_report(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    job = get_object_or_404(ImportJob, pk=pk)
+    response = StreamingHttpResponse(report_lines(job), content_type="text/csv; charset=utf-8")
+    stem = Path(job.original_name).stem or "import"
+    response["Content-Disposition"] = f'attachment; filename="{stem}-report-{job.pk}.csv"'
+    return response
+
+
+def _percent(job: ImportJob) -> int:
+    if job.status == ImportJob.Status.DONE:
+        return 100
+    if not job.total_rows:
+        return 0
+    return min(99, round(100 * job.processed_rows / job.total_rows))

@@ -1,0 +1,151 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from qualification.models import ImportJob, Lead
+from tests.factories import PASSWORD, SegmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def segment():
+    return SegmentFactory(slug="core", name="Core")
+
+
+def client_for(user, **kwargs):
+    client = Client(**kwargs)
+    client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def upload(client, segment, content=b"Email,Title\nann@acme.io,CFO\nbad,\n", name="leads.csv"):
+    return client.post(
+        reverse("qualification:import-new"),
+        {
+            "file": SimpleUploadedFile(name, content, content_type="text/csv"),
+            "segment": segment.pk,
+            "source_system": "",
+            "apply_rules": "",
+        },
+    )
+
+
+class TestUpload:
+    def test_marketing_uploads_a_csv_and_lands_on_its_report(
+        self, marketing, segment, django_capture_on_commit_callbacks
+    ):
+        client = client_for(marketing)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = upload(client, segment)
+
+        job = ImportJob.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("qualification:import-detail", args=[job.pk])
+        assert (job.status, job.created_count, job.refused_count) == ("done", 1, 1)
+        assert job.uploaded_by == marketing and job.source_system == "leads"
+        page = client.get(response["Location"]).content.decode()
+        assert "“bad” is not a valid email address" in page
+        assert "Download the per-row report" in page
+
+    @pytest.mark.parametrize(
+        ("name", "content", "error"),
+        [
+            ("leads.xlsx", b"PK\x03\x04", "Upload a .csv file"),
+            ("leads.csv", b"", "The submitted file is empty."),
+        ],
+    )
+    def test_a_file_we_cannot_take_is_a_form_error_and_nothing_is_stored(
+        self, revops, segment, name, content, error
+    ):
+        response = upload(client_for(revops), segment, content=content, name=name)
+        assert response.status_code == 422
+        assert error in response.content.decode()
+        assert not ImportJob.objects.exists()
+
+    def test_a_file_over_the_size_limit_is_refused(self, revops, segment, settings):
+        settings.IMPORT_MAX_BYTES = 10
+        response = upload(client_for(revops), segment)
+        assert response.status_code == 422
+        assert "the limit is" in response.content.decode()
+
+    def test_a_file_the_importer_cannot_read_shows_why(
+        self, marketing, segment, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = upload(client_for(marketing), segment, content=b"Name\nAda\n")
+        page = client_for(marketing).get(response["Location"]).content.decode()
+        assert "The file was not imported" in page
+        assert "no email column" in page
+        assert not Lead.objects.exists()
+
+    def test_the_upload_needs_a_csrf_token(self, marketing, segment):
+        client = client_for(marketing, enforce_csrf_checks=True)
+        assert upload(client, segment).status_code == 403
+        assert not ImportJob.objects.exists()
+
+
+class TestProgressAndReport:
+    def _job(self, marketing, segment, capture):
+        with capture(execute=True):
+            upload(client_for(marketing), segment, content=b"Email\n=cmd@x.io\nok@acme.io\n")
+        return ImportJob.objects.get()
+
+    def test_htmx_polls_a_running_job_and_the_page_reloads_when_it_ends(
+        self, marketing, segment, django_capture_on_commit_callbacks
+    ):
+        job = self._job(marketing, segment, django_capture_on_commit_callbacks)
+        client = client_for(marketing)
+        url = reverse("qualification:import-detail", args=[job.pk])
+        ImportJob.objects.filter(pk=job.pk).update(status="running", processed_rows=1, total_rows=2)
+
+        running = client.get(url, headers={"HX-Request": "true"})
+
+        assert running.content.decode().lstrip().startswith('<section id="import-progress"')
+        assert 'hx-trigger="every 1s"' in running.content.decode()
+        assert 'value="50"' in running.content.decode()
+        assert "HX-Refresh" not in running
+        assert running["Vary"] == "HX-Request, Cookie" or "HX-Request" in running["Vary"]
+        ImportJob.objects.filter(pk=job.pk).update(status="done")
+        finished = client.get(url, headers={"HX-Request": "true"})
+        assert finished["HX-Refresh"] == "true"
+        assert "hx-trigger" not in finished.content.decode()
+
+    def test_the_report_downloads_as_csv_with_formula_cells_defused(
+        self, marketing, segment, django_capture_on_commit_callbacks
+    ):
+        job = self._job(marketing, segment, django_capture_on_commit_callbacks)
+        response = client_for(marketing).get(reverse("qualification:import-report", args=[job.pk]))
+        body = b"".join(response.streaming_content).decode()
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        assert 'filename="leads-report-' in response["Content-Disposition"]
+        lines = body.splitlines()
+        assert lines[0] == "row,outcome,message,email or source id,lead id"
+        assert lines[1].startswith("2,created,,'=cmd@x.io,")  # a valid address, defused
+        assert lines[2].startswith("3,created,,ok@acme.io,")
+
+
+class TestPermissions:
+    @pytest.mark.parametrize("role", ["sdr", "ae", "manager"])
+    def test_only_marketing_and_revops_upload(self, role, request, segment):
+        client = client_for(request.getfixturevalue(role))
+        assert client.get(reverse("qualification:import-new")).status_code == 403
+        assert upload(client, segment).status_code == 403
+
+    @pytest.mark.parametrize(
+        ("role", "status"),
+        [("sdr", 403), ("ae", 403), ("manager", 200), ("marketing", 200), ("revops", 200)],
+    )
+    def test_who_sees_the_import_list(self, role, status, request):
+        client = client_for(request.getfixturevalue(role))
+        assert client.get(reverse("qualification:import-list")).status_code == status
+
+    def test_anonymous_users_are_sent_to_log_in(self):
+        response = Client().get(reverse("qualification:import-list"))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
