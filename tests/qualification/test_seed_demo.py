@@ -1,0 +1,165 @@
+import hashlib
+import io
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import Account, BuyingGroupRole, Contact
+from qualification.models import OWNED_STAGES, Lead, Stage, StageTransition
+from qualification.transitions import framework_gaps
+
+DEMO_LOGINS = {
+    "sdr": roles.SDR,
+    "sdr2": roles.SDR,
+    "ae": roles.AE,
+    "ae2": roles.AE,
+    "manager": roles.MANAGER,
+    "revops": roles.REVOPS,
+    "marketing": roles.MARKETING,
+}
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def digest_of_demo() -> str:
+    """What must come out the same every time: who, where, which stage and by which steps."""
+    rows = sorted(
+        (
+            lead.contact.email,
+            lead.segment.slug,
+            lead.stage,
+            lead.source,
+            lead.intent_score,
+            lead.owner.username if lead.owner else "",
+            lead.reason_code.code if lead.reason_code else "",
+            tuple(t.name for t in lead.transitions.all()),
+        )
+        for lead in Lead.objects.select_related(
+            "contact", "segment", "owner", "reason_code"
+        ).prefetch_related("transitions")
+    )
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+@dataclass
+class Demo:
+    output: str
+    digest_of_an_earlier_run: str
+
+
+@pytest.fixture(scope="class")
+def demo(django_db_setup, django_db_blocker):
+    """Seed an empty database twice: once to take a digest and roll back, then once to keep
+    for the class's read-only tests (rolled back after them)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with transaction.atomic():
+            assert not Lead.objects.exists()
+            seed()
+            earlier = digest_of_demo()
+            transaction.set_rollback(True)
+        assert not Lead.objects.exists()
+        yield Demo(output=seed(), digest_of_an_earlier_run=earlier)
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo")
+class TestSeededDemo:
+    def test_it_creates_one_login_per_role_in_its_group(self):
+        users = get_user_model().objects.filter(username__in=DEMO_LOGINS)
+        assert {user.username: user.groups.get().name for user in users} == DEMO_LOGINS
+        assert all(user.first_name and user.last_name for user in users)
+        assert all(user.check_password("leadreview-demo") for user in users)
+
+    def test_it_lets_revops_into_the_admin_and_makes_an_admin_superuser(self):
+        User = get_user_model()
+        assert User.objects.get(username="revops").is_staff
+        assert User.objects.get(username="admin").is_superuser
+
+    def test_it_prints_the_logins_and_the_password(self, demo):
+        for username in [*DEMO_LOGINS, "admin"]:
+            assert f"\n{username} " in demo.output
+        assert "leadreview-demo" in demo.output
+
+    def test_an_empty_database_gets_the_same_demo_every_time(self, demo):
+        assert digest_of_demo() == demo.digest_of_an_earlier_run
+
+    def test_it_creates_about_40_accounts_150_contacts_and_250_leads(self):
+        assert 35 <= Account.objects.count() <= 45
+        assert 130 <= Contact.objects.count() <= 170
+        assert 230 <= Lead.objects.count() <= 270
+
+    def test_it_puts_leads_in_every_stage(self):
+        stages = set(Lead.objects.values_list("stage", flat=True))
+        assert stages == set(Stage.values)
+
+    def test_each_lead_reached_its_stage_through_the_engine(self):
+        for lead in Lead.objects.prefetch_related("transitions"):
+            transitions = list(lead.transitions.all())
+            if lead.stage == Stage.NEW:
+                assert transitions == [], lead
+                continue
+            assert transitions, lead
+            assert transitions[-1].to_stage == lead.stage, lead
+            assert transitions[0].from_stage == Stage.NEW, lead
+            for earlier, later in zip(transitions, transitions[1:], strict=False):
+                assert earlier.to_stage == later.from_stage, lead
+
+    def test_its_history_runs_forwards_and_ends_in_the_past(self):
+        now = timezone.now()
+        for lead in Lead.objects.prefetch_related("transitions"):
+            moments = [lead.created_at] + [t.occurred_at for t in lead.transitions.all()]
+            assert moments == sorted(moments), lead
+            assert moments[-1] < now, lead
+            assert lead.stage_entered_at == moments[-1], lead
+            history = list(lead.history.order_by("history_id"))
+            assert [row.history_date for row in history][0] == lead.created_at, lead
+            assert all(
+                earlier.history_date <= later.history_date < now
+                for earlier, later in zip(history, history[1:], strict=False)
+            ), lead
+
+    def test_the_stage_invariants_hold(self):
+        assert not Lead.objects.filter(stage=Stage.DISQUALIFIED, reason_code=None).exists()
+        assert not Lead.objects.filter(stage__in=OWNED_STAGES, owner=None).exists()
+        assert not Lead.objects.filter(stage=Stage.NURTURE, recycle_on=None).exists()
+
+    def test_the_queue_has_breached_and_fresh_slas(self):
+        queue = Lead.objects.sal_queue()
+        now = timezone.now()
+        assert queue.filter(sla_due_at__lt=now).exists()
+        assert queue.filter(sla_due_at__gte=now).exists()
+        assert queue.filter(manual_review=True).exists()
+
+    def test_sql_and_opportunity_leads_carry_their_discovery(self):
+        leads = Lead.objects.filter(stage__in=[Stage.SQL, Stage.OPPORTUNITY])
+        assert leads.exists()
+        for lead in leads:
+            assert lead.checklists.exists() and framework_gaps(lead) == [], lead
+            seats = BuyingGroupRole.objects.filter(account=lead.account)
+            assert seats.values("contact").distinct().count() >= 2 or lead.single_thread_override
+
+    def test_leads_explain_their_scores(self):
+        assert not Lead.objects.filter(score_explanation=[]).exists()
+        assert Lead.objects.exclude(form_answers={}).count() == Lead.objects.count()
+
+    def test_a_second_run_changes_nothing(self):
+        counts = (Lead.objects.count(), Contact.objects.count(), StageTransition.objects.count())
+
+        output = seed()
+
+        assert "Already seeded" in output
+        assert counts == (
+            Lead.objects.count(),
+            Contact.objects.count(),
+            StageTransition.objects.count(),
+        )
