@@ -120,7 +120,7 @@ _FUNCTION_RULES: tuple[tuple[str, str], ...] = (
         r"technical|software|security|infrastructure|data)\b",
         "it_engineering",
     ),
-    (r"\b(cmo|marketing|growth|demand gen|brand|content|seo)\b", "marketing"),
+    (r"\b(cmo|marketing|growth|demand gen\w*|brand|content|seo)\b", "marketing"),
     (r"\b(cro|sales|account executive|business development|bdr|sdr|revenue)\b", "sales"),
     (r"\b(operations|ops|procurement|purchasing|supply chain|logistics)\b", "operations"),
     (r"\b(hr|human resources|people|talent|recruit)", "hr"),

@@ -652,7 +652,11 @@ def _apply(
     lead.stage = to
     lead.version += 1
 
-    note = (evidence.note or evidence.manual_review_decision or "").strip()
+    note = " · ".join(
+        text.strip()
+        for text in (evidence.note, evidence.manual_review_decision, evidence.fit_override)
+        if text and text.strip()
+    )
     reason = f"{Stage(from_stage).label} → {Stage(to).label} ({row.name})"
     if note:
         reason += f": {note}"
