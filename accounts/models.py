@@ -64,7 +64,8 @@ class Account(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    # History is read by account id and date; indexing copies of keys only slows imports.
+    history = HistoricalRecords(no_db_index=["owner", "icp_confirmed_by", "domain"])
     objects = AccountQuerySet.as_manager()
 
     class Meta:
@@ -111,7 +112,7 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["account", "email"])
 
     class Meta:
         ordering = ["last_name", "first_name"]

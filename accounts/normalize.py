@@ -4,6 +4,7 @@ Every path that stores an email or a domain goes through these functions (the mo
 them), so `Acme.COM`, `https://www.acme.com/pricing` and ` acme.com ` are one account.
 """
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -58,11 +59,16 @@ def normalize_email(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
+_BARE_HOST_RE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+
+
 def normalize_domain(value: str | None) -> str:
     """Reduce a website or domain to its bare host: no scheme, `www.`, port, path or dot."""
     text = (value or "").strip().lower()
     if not text:
         return ""
+    if _BARE_HOST_RE.match(text) and not text.startswith("www."):
+        return text  # already bare: the common case, and urlsplit is slow
     if "@" in text and "/" not in text:  # an email address given where a domain was expected
         text = text.rsplit("@", 1)[1]
     if "://" not in text:
@@ -129,6 +135,7 @@ _FUNCTION_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=8192)  # imports repeat the same few hundred titles
 def title_to_persona(title: str | None) -> tuple[str, str]:
     """Return (function, seniority) for a free-text job title; ('', '') when nothing is known."""
     raw = " ".join((title or "").lower().split())

@@ -10,6 +10,7 @@ simple-history's bulk_create_with_history, which gives the same rows more slowly
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Sequence
 
 from django.db import connection, models
@@ -18,32 +19,6 @@ from psycopg.types.json import Jsonb
 from simple_history.utils import bulk_create_with_history
 
 from accounts.fields import NormalizedCharField
-
-
-def _needs_pre_save(field: models.Field) -> bool:
-    return (
-        isinstance(field, NormalizedCharField)
-        or getattr(field, "auto_now", False)
-        or (getattr(field, "auto_now_add", False))
-    )
-
-
-def _link_parents(obj: models.Model, fields: Sequence[models.Field]) -> None:
-    """Copy saved parents' ids into the FK columns (what save() does for you)."""
-    for field in fields:
-        if field.is_relation and field.many_to_one and field.is_cached(obj):
-            parent = field.get_cached_value(obj)
-            if parent is not None and getattr(obj, field.attname) is None:
-                setattr(obj, field.attname, parent.pk)
-
-
-def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 def insert(
@@ -67,53 +42,88 @@ def insert(
             model.objects.bulk_create(objs)
         return
 
-    fields = [f for f in model._meta.concrete_fields]
+    fields = list(model._meta.concrete_fields)
     for obj, pk in zip(objs, _reserve_ids(model, len(objs)), strict=True):
         obj.pk = pk
-    pre_save = {f.attname for f in fields if _needs_pre_save(f)}
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    parents = [f for f in fields if f.is_relation and f.many_to_one]
+    # One reader per column: pre_save where it normalises or stamps, else the attribute.
+    readers = [
+        (lambda obj, f=f: f.pre_save(obj, add=True))
+        if _needs_pre_save(f)
+        else operator.attrgetter(f.attname)
+        for f in fields
+    ]
+    json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     rows = []
     for obj in objs:
-        _link_parents(obj, fields)
-        row = {}
-        for field in fields:
-            value = (
-                field.pre_save(obj, add=True)
-                if field.attname in pre_save
-                else getattr(obj, field.attname)
-            )
-            if field.attname in json_fields and value is not None:
-                value = Jsonb(value)
-            row[field.attname] = value
+        _link_parents(obj, parents)
+        row = [read(obj) for read in readers]
+        for index in json_columns:
+            if row[index] is not None:
+                row[index] = Jsonb(row[index])
         rows.append(row)
         obj._state.adding = False
         obj._state.db = connection.alias
 
-    _copy(
-        model._meta.db_table,
-        [f.column for f in fields],
-        [[row[f.attname] for f in fields] for row in rows],
-    )
+    _copy(model._meta.db_table, [f.column for f in fields], rows)
     if history:
-        _copy_history(model, objs, rows, history_user, history_date or timezone.now())
+        positions = {f.attname: i for i, f in enumerate(fields)}
+        _copy_history(model, objs, rows, positions, history_user, history_date or timezone.now())
 
 
-def _copy_history(model, objs, rows, default_user, when) -> None:
+def insert_values(model: type[models.Model], names: Sequence[str], rows: list[tuple]) -> None:
+    """Insert plain value tuples (no model instances, no history): for wide append-only tables
+    like an import's report, where building a model per row is the cost."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(names, row, strict=True))) for row in rows])
+        return
+    _copy(model._meta.db_table, [model._meta.get_field(name).column for name in names], rows)
+
+
+def _needs_pre_save(field: models.Field) -> bool:
+    return (
+        isinstance(field, NormalizedCharField)
+        or getattr(field, "auto_now", False)
+        or getattr(field, "auto_now_add", False)
+    )
+
+
+def _link_parents(obj: models.Model, parents: Sequence[models.Field]) -> None:
+    """Copy saved parents' ids into the FK columns (what save() does for you)."""
+    for field in parents:
+        if field.is_cached(obj):
+            parent = field.get_cached_value(obj)
+            if parent is not None and getattr(obj, field.attname) is None:
+                setattr(obj, field.attname, parent.pk)
+
+
+def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _copy_history(model, objs, rows, positions, default_user, when) -> None:
     historical = model.history.model
-    tracked = [f.attname for f in historical.tracked_fields]
+    tracked = [positions[f.attname] for f in historical.tracked_fields]
     columns = [f.column for f in historical.tracked_fields]
     extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
     data = []
     for obj, row in zip(objs, rows, strict=True):
         user = getattr(obj, "_history_user", None) or default_user
         data.append(
-            [row[name] for name in tracked]
+            [row[index] for index in tracked]
             + [when, getattr(obj, "_change_reason", None), "+", user.pk if user else None]
         )
     _copy(historical._meta.db_table, columns + extra, data)
 
 
-def _copy(table: str, columns: list[str], data: list[list]) -> None:
+def _copy(table: str, columns: list[str], data: Sequence[Sequence]) -> None:
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     statement = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:

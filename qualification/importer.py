@@ -74,6 +74,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "timezone": ("timezone", "tz"),
 }
 KEY_FIELDS = ("email", "external_id")
+REPORT_FIELDS = ("job_id", "row_number", "outcome", "message", "key", "lead_id")
 
 
 class ImportFileError(Exception):
@@ -265,24 +266,17 @@ def _import_batch(job: ImportJob, plan: FilePlan, batch: list[tuple[int, list[st
             actor=job.uploaded_by,
         )
         report = [
-            ImportRow(
-                job=job,
-                row_number=r.line,
-                outcome=r.outcome,
-                message=r.message[:500],
-                key=r.key[:255],
-                lead=r.lead,
-            )
+            (job.pk, r.line, r.outcome, r.message[:500], r.key[:255], r.lead.pk if r.lead else None)
             for r in results
         ]
         report += [
-            ImportRow(job=job, row_number=line, outcome=ImportRow.Outcome.REFUSED, message=message)
+            (job.pk, line, ImportRow.Outcome.REFUSED, message, "", None)
             for line, message in ragged.items()
         ]
-        bulk.insert(report)
+        bulk.insert_values(ImportRow, REPORT_FIELDS, report)
         counts = {outcome: 0 for outcome in ImportRow.Outcome.values}
         for row in report:
-            counts[row.outcome] += 1
+            counts[row[2]] += 1
         ImportJob.objects.filter(pk=job.pk).update(
             processed_rows=F("processed_rows") + len(report),
             created_count=F("created_count") + counts["created"],

@@ -242,6 +242,7 @@ class CleanRow:
     line: int
     key: str
     email: str
+    email_kind: str
     external_id: str
     first_name: str
     last_name: str
@@ -365,7 +366,8 @@ def clean(row: LeadRow, *, reasons: ReasonCodes, default_source: str) -> CleanRo
         )
 
     website = values["website"]
-    domain = domain_from_email(email) if email_kind(email) == "work" else ""
+    kind = email_kind(email) if email else ""
+    domain = domain_from_email(email) if kind == "work" else ""
     if not domain and website:
         domain = normalize_domain(website)
         if not is_valid_domain(domain):
@@ -415,6 +417,7 @@ def clean(row: LeadRow, *, reasons: ReasonCodes, default_source: str) -> CleanRo
         line=row.line,
         key=f"id:{external_id}" if external_id else email,
         email=email,
+        email_kind=kind,
         external_id=external_id,
         first_name=first[:100],
         last_name=last[:100],
@@ -515,7 +518,7 @@ class _Batch:
         self.leads_by_external: dict[str, Lead] = {}
         self.contacts_by_email: dict[str, Contact] = {}
         self.accounts_by_domain: dict[str, Account] = {}
-        self.open_lead_by_contact: dict[int, Lead] = {}
+        self.lead_by_contact: dict[int, Lead] = {}
         self.new_accounts: list[Account] = []
         self.new_contacts: list[Contact] = []
         self.new_leads: list[Lead] = []
@@ -551,13 +554,13 @@ class _Batch:
         contact_ids = [c.pk for c in self.contacts_by_email.values()]
         if contact_ids:
             contacts = {c.pk: c for c in self.contacts_by_email.values()}
-            for lead in (
-                Lead.objects.filter(contact_id__in=contact_ids, segment=self.segment)
-                .exclude(stage=Stage.DISQUALIFIED)
-                .order_by("contact_id", "-created_at")
-            ):
+            # The contact's latest lead in the segment survives, whatever its stage: new
+            # activity on a disqualified lead is how a false negative comes to light.
+            for lead in Lead.objects.filter(
+                contact_id__in=contact_ids, segment=self.segment
+            ).order_by("contact_id", "-created_at", "-pk"):
                 lead.contact = contacts[lead.contact_id]
-                self.open_lead_by_contact.setdefault(lead.contact_id, lead)
+                self.lead_by_contact.setdefault(lead.contact_id, lead)
 
     def take(self, row: CleanRow) -> RowResult:
         existing = None
@@ -565,7 +568,7 @@ class _Batch:
             existing = self.leads_by_external.get(row.external_id)
         if existing is None and row.email and row.email in self.contacts_by_email:
             contact = self.contacts_by_email[row.email]
-            existing = self.open_lead_by_contact.get(contact.pk) if contact.pk else None
+            existing = self.lead_by_contact.get(contact.pk) if contact.pk else None
             if existing is None:
                 existing = next((lead for lead in self.new_leads if lead.contact is contact), None)
             if existing is None:
@@ -626,7 +629,7 @@ class _Batch:
             account._change_reason = f"Created by import from {self.source_system}"
             self.accounts_by_domain[row.domain] = account
             self.new_accounts.append(account)
-        elif account.pk and _fill_blanks(account, _account_values(row)):
+        elif _fill_blanks(account, _account_values(row)) and account.pk:
             self.changed_accounts[account.pk] = account
         return account
 
@@ -635,7 +638,7 @@ class _Batch:
         contact = Contact(
             account=account,
             email=row.email or None,
-            email_kind=email_kind(row.email) if row.email else "",
+            email_kind=row.email_kind,
             do_not_contact=row.do_not_contact,
             **_contact_values(row),
         )

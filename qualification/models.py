@@ -204,7 +204,9 @@ class Lead(models.Model):
             "score_explanation",
             "last_activity_at",
             "updated_at",
-        ]
+        ],
+        # History is read by lead id and date; indexing every FK copy only slows imports.
+        no_db_index=["contact", "account", "segment", "owner", "reason_code", "duplicate_of"],
     )
     objects = LeadQuerySet.as_manager()
 

@@ -1,0 +1,119 @@
+"""Import 100,000 leads from CSV into an empty database, then the same file again.
+
+Prints rows/s for both runs and the process's peak memory. Target (issue 4): at least 3,000
+rows/s under 300 MB. Run with `make bench`, or `python benchmarks/import.py [ROWS]`.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _setup import peak_rss_mib, setup_django
+
+ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+LABELS = ("first import", "same file again")
+FIRST = ["Ann", "Bob", "Chloe", "Dev", "Eva", "Femi", "Gia", "Hugo", "Ines", "Jon", "Kai", "Lea"]
+LAST = ["Lee", "Okafor", "Shah", "Becker", "Reyes", "Weber", "Martin", "Lind", "Ng", "Diaz"]
+TITLES = [
+    "VP Sales",
+    "Head of IT",
+    "CFO",
+    "Marketing Director",
+    "Procurement Manager",
+    "Software Engineer",
+    "Owner",
+    "Operations Manager",
+    "Student",
+    "N/A",
+    "",
+]
+INDUSTRIES = ["Software", "Financial Services", "Retail", "Logistics", "Healthcare", "Media"]
+SOURCES = ["Web Registration", "Purchased List", "Trade Shows and Events", "Webinar", "Demo"]
+REASONS = ["Abandoned", "Not Interested", "No Budget", "Competitor", "Wrong Contact"]
+
+
+def write_csv(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    domains = [f"company{n}.example" for n in range(rows // 5)]
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(
+            [
+                "Email",
+                "First Name",
+                "Last Name",
+                "Job Title",
+                "Company",
+                "Website",
+                "Country",
+                "Industry",
+                "Employees",
+                "Lead Source",
+                "Stage",
+                "Disqualified Reason",
+                "Team size",
+            ]
+        )
+        for n in range(rows):
+            domain = rng.choice(domains)
+            personal = rng.random() < 0.05
+            email = f"person{n}@{'gmail.com' if personal else domain}"
+            stage, reason = (
+                ("Disqualified", rng.choice(REASONS)) if rng.random() < 0.2 else ("New", "")
+            )
+            writer.writerow(
+                [
+                    email,
+                    rng.choice(FIRST),
+                    rng.choice(LAST),
+                    rng.choice(TITLES),
+                    f"{domain.split('.')[0].title()} Ltd",
+                    f"https://www.{domain}/",
+                    rng.choice(["United Kingdom", "US", "Germany", "India"]),
+                    rng.choice(INDUSTRIES),
+                    rng.choice(["12", "250", "1,200", "NA"]),
+                    rng.choice(SOURCES),
+                    stage,
+                    reason,
+                    rng.randint(1, 500),
+                ]
+            )
+
+
+def main() -> None:
+    setup_django("leadreview_bench_import", fresh=True)
+    from django.core.files import File
+
+    from qualification.importer import run_import_job
+    from qualification.models import ImportJob, Segment
+
+    segment = Segment.objects.get_or_create(slug="core", defaults={"name": "Core"})[0]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "leads.csv"
+        write_csv(path, ROWS)
+        print(f"import: {ROWS:,} rows, {path.stat().st_size / 2**20:.1f} MiB of CSV")
+        for label in LABELS:
+            job = ImportJob(
+                original_name=path.name, segment=segment, source_system="bench", apply_rules=False
+            )
+            with path.open("rb") as stream:
+                job.file.save(path.name, File(stream), save=False)
+            job.save()
+            started = time.perf_counter()
+            job = run_import_job(job.pk)
+            seconds = time.perf_counter() - started
+            print(
+                f"  {label:16} {seconds:6.1f} s  {ROWS / seconds:8,.0f} rows/s   "
+                f"created {job.created_count:,} · merged {job.merged_count:,} · "
+                f"unchanged {job.unchanged_count:,} · refused {job.refused_count:,}"
+            )
+    print(f"  peak memory      {peak_rss_mib():6.0f} MiB (target: ≥ 3,000 rows/s, < 300 MB)")
+
+
+if __name__ == "__main__":
+    main()
