@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "template_partials",
     "accounts",
     "qualification",
+    "review",
 ]
 
 MIDDLEWARE = [
