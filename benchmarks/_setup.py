@@ -8,6 +8,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+
+# benchmarks/queue.py would shadow the standard library's queue module (psycopg and celery
+# import it) while this folder leads sys.path: keep it last, where sibling scripts still import.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+sys.path.append(str(HERE))
 
 
 def setup_django(database: str, *, fresh: bool = False) -> None:

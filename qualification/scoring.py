@@ -101,7 +101,9 @@ def update_account_fits(accounts: Iterable[Account]) -> int:
 _DIALECTS = {
     "postgresql": {
         "age_days": (
-            "EXTRACT(EPOCH FROM (CAST(%(now)s AS timestamptz) - act.occurred_at)) / 86400.0"
+            # EXTRACT gives numeric since PostgreSQL 14: float math is many times faster.
+            "CAST(EXTRACT(EPOCH FROM (CAST(%(now)s AS timestamptz) - act.occurred_at)) "
+            "AS double precision) / 86400.0"
         ),
         "clamp": "LEAST(100, GREATEST(0, FLOOR(COALESCE(SUM(r.pts), 0) + 0.5)))",
         "explanation": (
@@ -110,6 +112,9 @@ _DIALECTS = {
         ),
         "reasons_order": "",
         "lead_filter": "AND l.id = ANY(%(ids)s)",
+        "explanation_differs": "IS DISTINCT FROM",
+        # The repeat cap sorts every recent activity; let it sort in memory.
+        "session": "SET LOCAL work_mem = '128MB'",
     },
     "sqlite": {
         "age_days": "(julianday(%(now)s) - julianday(act.occurred_at))",
@@ -118,6 +123,8 @@ _DIALECTS = {
         "explanation": "json_group_array(r.text) FILTER (WHERE r.text IS NOT NULL)",
         "reasons_order": "ORDER BY lead_id, ABS(pts) DESC, text",
         "lead_filter": "AND l.id IN (SELECT value FROM json_each(%(ids)s))",
+        "explanation_differs": "IS NOT",
+        "session": "",
     },
 }
 
@@ -157,10 +164,10 @@ frequency_hits AS (
 ),
 raw_reasons AS (
     SELECT lead_id, SUM(pts) AS pts,
-           CASE WHEN COUNT(*) > 1 THEN name || ' ×' || CAST(COUNT(*) AS TEXT) ELSE name END
-               AS text
+           CASE WHEN COUNT(*) > 1 THEN MAX(name) || ' ×' || CAST(COUNT(*) AS TEXT)
+                ELSE MAX(name) END AS text
     FROM activity_hits WHERE rn <= max_occurrences
-    GROUP BY lead_id, rule_id, name
+    GROUP BY lead_id, rule_id
     UNION ALL
     SELECT lead_id, points, CAST(COUNT(*) AS TEXT) || ' ' || name || ' in '
            || CAST(window_days AS TEXT) || ' days'
@@ -192,23 +199,32 @@ totals AS (
     FROM lead_scope s
     LEFT JOIN reasons r ON r.lead_id = s.id
     GROUP BY s.id, s.fit_tier, s.mql_threshold, s.nurture_floor
+),
+banded AS (
+    SELECT lead_id, fit_tier, score, explanation,
+           CASE WHEN score >= mql_threshold THEN 'high'
+                WHEN score >= nurture_floor THEN 'medium'
+                ELSE 'low' END AS band
+    FROM totals
 )
 UPDATE qualification_lead
-SET intent_score = totals.score,
-    intent_band = CASE WHEN totals.score >= totals.mql_threshold THEN 'high'
-                       WHEN totals.score >= totals.nurture_floor THEN 'medium'
-                       ELSE 'low' END,
-    score_explanation = totals.explanation,
-    fit_tier = totals.fit_tier
-FROM totals
-WHERE qualification_lead.id = totals.lead_id
+SET intent_score = banded.score,
+    intent_band = banded.band,
+    score_explanation = banded.explanation,
+    fit_tier = banded.fit_tier
+FROM banded
+WHERE qualification_lead.id = banded.lead_id
+  AND (qualification_lead.intent_score <> banded.score
+       OR qualification_lead.intent_band <> banded.band
+       OR qualification_lead.fit_tier <> banded.fit_tier
+       OR qualification_lead.score_explanation {explanation_differs} banded.explanation)
 """
 
 
 def score_leads(lead_ids: Iterable[int] | None = None, *, now: dt.datetime | None = None) -> int:
     """Rescore the given leads (all but disqualified ones when None).
 
-    Returns the rows updated (PostgreSQL; SQLite reports -1 for a WITH … UPDATE).
+    Returns the rows that changed (PostgreSQL; SQLite reports -1 for a WITH … UPDATE).
 
     Writes intent score, band (by the lead's segment thresholds), explanation and the fit tier
     copied from the account. Scores are excluded from history: the explanation is the record.
@@ -227,6 +243,7 @@ def score_leads(lead_ids: Iterable[int] | None = None, *, now: dt.datetime | Non
         lead_filter = dialect["lead_filter"]
         params["ids"] = ids if connection.vendor == "postgresql" else str(ids)
     sql = _SCORE_SQL.format(
+        explanation_differs=dialect["explanation_differs"],
         lead_filter=lead_filter,
         age_days=dialect["age_days"],
         clamp=dialect["clamp"],
@@ -234,5 +251,7 @@ def score_leads(lead_ids: Iterable[int] | None = None, *, now: dt.datetime | Non
         reasons_order=dialect["reasons_order"],
     )
     with transaction.atomic(), connection.cursor() as cursor:
+        if dialect["session"] and lead_ids is None:
+            cursor.execute(dialect["session"])
         cursor.execute(sql, params)
         return cursor.rowcount
