@@ -138,6 +138,10 @@ STORAGES = {
     },
 }
 
+# Which MQLs an SDR may accept or reject: "segment" (the segments they are listed on),
+# "territory" (accounts in their segments' territories) or "any". See qualification/queue.py.
+QUEUE_SDR_SCOPE = os.environ.get("QUEUE_SDR_SCOPE", "segment")
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "leadreview@localhost")
 

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, queue_views, views
 
 app_name = "qualification"
 
 urlpatterns = [
-    path("queue/", views.sal_queue, name="queue"),
+    path("queue/", queue_views.sal_queue, name="queue"),
+    path("queue/claim/", queue_views.claim_next, name="claim-next"),
+    path("queue/<int:pk>/accept/", queue_views.accept_lead, name="accept-lead"),
+    path("queue/<int:pk>/reject/", queue_views.reject_lead, name="reject-lead"),
     path("leads/", views.lead_list, name="lead-list"),
     path("leads/<int:pk>/", views.lead_detail, name="lead-detail"),
     path("board/", views.review_board, name="board"),

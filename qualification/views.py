@@ -51,12 +51,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(url)
 
 
-@role_required(*QUEUE_ROLES)
-def sal_queue(request: HttpRequest) -> HttpResponse:
-    page = Paginator(Lead.objects.sal_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "qualification/sal_queue.html", {"page": page, "now": timezone.now()})
-
-
 @role_required(*LEAD_LIST_ROLES)
 @vary_on_headers("HX-Request")
 def lead_list(request: HttpRequest) -> HttpResponse:

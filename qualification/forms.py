@@ -1,0 +1,55 @@
+"""Forms that parse what a person typed. The rules live in the transition table: these forms
+only turn text into values (a user, a date, a lead), and leave "is it enough?" to the engine."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+from .models import Lead
+from .queue import owner_candidates, rejection_codes
+
+_LEAD_NUMBER = re.compile(r"(?:^#?|/leads/)(\d+)/?$")
+
+
+class AcceptForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        queryset=owner_candidates(),
+        error_messages={
+            "required": "an owner is required",
+            "invalid_choice": "choose an active SDR or AE as the owner",
+        },
+    )
+    icp_confirmed = forms.BooleanField(required=False, label="ICP confirmed at account level")
+    next_action = forms.CharField(required=False, max_length=255)
+    next_action_due = forms.DateField(
+        required=False, error_messages={"invalid": "enter the due date as YYYY-MM-DD"}
+    )
+
+
+class RejectForm(forms.Form):
+    reason_code = forms.ModelChoiceField(
+        queryset=rejection_codes(),
+        to_field_name="code",
+        required=False,
+        error_messages={"invalid_choice": "that reason code does not apply to a rejection"},
+    )
+    note = forms.CharField(required=False, max_length=2000)
+    recycle_on = forms.DateField(
+        required=False, error_messages={"invalid": "enter the recycle date as YYYY-MM-DD"}
+    )
+    duplicate_of = forms.CharField(required=False, max_length=200, label="Surviving lead")
+
+    def clean_duplicate_of(self) -> Lead | None:
+        """The surviving lead, by its number ("123", "#123") or its page's address."""
+        text = self.cleaned_data["duplicate_of"].strip()
+        if not text:
+            return None
+        match = _LEAD_NUMBER.search(text)
+        if match is None:
+            raise forms.ValidationError("give the surviving lead’s number, e.g. 1234")
+        lead = Lead.objects.filter(pk=int(match.group(1))).first()
+        if lead is None:
+            raise forms.ValidationError(f"there is no lead #{match.group(1)}")
+        return lead

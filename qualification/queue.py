@@ -1,0 +1,313 @@
+"""The SAL queue: which MQLs a person may work, its counters, claim next, accept and reject.
+
+Views parse the request and call these. Every stage change still goes through
+`transitions.transition_lead`; this module only decides what the queue offers and who may act.
+
+Who may act on which MQL is `settings.QUEUE_SDR_SCOPE`:
+
+- ``"segment"`` (default): an SDR works the MQLs of the segments they are listed on
+  (`Segment.sdrs`), as routing does;
+- ``"territory"``: an SDR works MQLs whose account is in a territory one of their segments covers
+  (`Segment.territories`), whatever the lead's segment;
+- ``"any"``: every MQL.
+
+Managers, RevOps and superusers are never limited (they see the whole queue; whether they may
+accept or reject is the transition table's permission, not this module's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from accounts import roles
+
+from .models import Lead, Motion, ReasonCode, Segment, Source, Stage, StageTransition
+from .notifications import send_lead_brief
+from .transitions import (
+    Evidence,
+    TransitionRefused,
+    find_transition,
+    transition_lead,
+    unmet_requirements,
+)
+
+User = get_user_model()
+
+SCOPE_SEGMENT = "segment"
+SCOPE_TERRITORY = "territory"
+SCOPE_ANY = "any"
+SCOPES = (SCOPE_SEGMENT, SCOPE_TERRITORY, SCOPE_ANY)
+
+# Who may own an accepted lead: the SDR who works it, or an AE it is handed to.
+OWNER_ROLES = (roles.SDR, roles.AE)
+
+
+def scope_rule() -> str:
+    rule = getattr(settings, "QUEUE_SDR_SCOPE", SCOPE_SEGMENT)
+    if rule not in SCOPES:
+        raise ImproperlyConfigured(f"QUEUE_SDR_SCOPE must be one of {SCOPES}, not {rule!r}.")
+    return rule
+
+
+def is_limited(user: AbstractBaseUser) -> bool:
+    """An SDR (who is not also a manager or RevOps) works only their part of the queue."""
+    return roles.has_role(user, roles.SDR) and not roles.has_role(user, roles.MANAGER, roles.REVOPS)
+
+
+def queue_segments(user: AbstractBaseUser) -> list[Segment]:
+    """Every segment, each marked `is_mine` when the user is one of its SDRs: one query that
+    serves both the filter's choices and the user's scope."""
+    listed = Segment.sdrs.through.objects.filter(segment_id=OuterRef("pk"), user_id=user.pk)
+    return list(
+        Segment.objects.only("pk", "name", "territories")
+        .annotate(is_mine=Exists(listed))
+        .order_by("name")
+    )
+
+
+@dataclass(frozen=True)
+class QueueScope:
+    """The MQLs one person may work."""
+
+    limited: bool
+    rule: str
+    segment_ids: frozenset[int] = frozenset()
+    territories: frozenset[str] = frozenset()
+
+    @classmethod
+    def for_user(cls, user: AbstractBaseUser, segments: list[Segment]) -> QueueScope:
+        rule = scope_rule()
+        if not is_limited(user) or rule == SCOPE_ANY:
+            return cls(limited=False, rule=rule)
+        mine = [segment for segment in segments if segment.is_mine]
+        return cls(
+            limited=True,
+            rule=rule,
+            segment_ids=frozenset(segment.pk for segment in mine),
+            territories=frozenset(
+                territory for segment in mine for territory in segment.territories or ()
+            ),
+        )
+
+    def q(self) -> Q:
+        """A filter on Lead for the leads in scope."""
+        if not self.limited:
+            return Q()
+        if self.rule == SCOPE_TERRITORY:
+            return Q(account__territory__in=sorted(self.territories))
+        return Q(segment_id__in=sorted(self.segment_ids))
+
+    def allows(self, lead: Lead) -> bool:
+        if not self.limited:
+            return True
+        if self.rule == SCOPE_TERRITORY:
+            territory = lead.account.territory if lead.account_id else ""
+            return bool(territory) and territory in self.territories
+        return lead.segment_id in self.segment_ids
+
+    @property
+    def description(self) -> str:
+        """What the user's part of the queue is, for the empty state."""
+        if not self.limited:
+            return "every segment"
+        if self.rule == SCOPE_TERRITORY:
+            return "your segments’ territories"
+        return "your segments"
+
+
+def queue_leads(scope: QueueScope):
+    """The MQLs awaiting acceptance that `scope` may work, most urgent SLA first."""
+    return Lead.objects.sal_queue().filter(scope.q())
+
+
+@dataclass(frozen=True)
+class Counters:
+    waiting: int
+    breached: int
+    mine_today: int
+
+
+def queue_counters(*, user: AbstractBaseUser, scope: QueueScope, now: dt.datetime) -> Counters:
+    """Waiting and breached MQLs in the user's scope, and the MQLs they answered today."""
+    counts = (
+        Lead.objects.filter(stage=Stage.MQL)
+        .filter(scope.q())
+        .aggregate(waiting=Count("pk"), breached=Count("pk", filter=Q(sla_due_at__lte=now)))
+    )
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    mine_today = StageTransition.objects.filter(
+        actor_id=user.pk, from_stage=Stage.MQL, occurred_at__gte=start_of_day
+    ).count()
+    return Counters(counts["waiting"], counts["breached"], mine_today)
+
+
+def owner_candidates():
+    """Who an accepted lead may go to: active SDRs and AEs."""
+    return User.objects.filter(is_active=True, groups__name__in=OWNER_ROLES).distinct()
+
+
+def owner_choices() -> list[tuple[int, str, str]]:
+    """(pk, name, role) of every possible owner, SDRs first, for the forms' selects."""
+    rows = (
+        User.objects.filter(is_active=True, groups__name__in=OWNER_ROLES)
+        .values_list("pk", "first_name", "last_name", "username", "groups__name")
+        .order_by("first_name", "last_name", "username")
+    )
+    seen: dict[int, tuple[int, str, str]] = {}
+    for pk, first, last, username, role in rows:
+        if pk in seen and seen[pk][2] == roles.SDR:
+            continue
+        seen[pk] = (pk, f"{first} {last}".strip() or username, role)
+    return sorted(seen.values(), key=lambda row: (row[2] != roles.SDR, row[1].lower()))
+
+
+def rejection_codes():
+    return ReasonCode.objects.filter(active=True, for_rejection=True)
+
+
+def reject_target(code: ReasonCode | None) -> str:
+    """A code that asks for a recycle date (timing) sends the lead to nurture; any other
+    disqualifies it."""
+    if code is not None and code.requires_recycle_date:
+        return Stage.NURTURE
+    return Stage.DISQUALIFIED
+
+
+# What the SDR is expected to do first, when the lead itself does not say.
+_NEXT_STEP_BY_SOURCE = {
+    Source.DEMO_REQUEST: "Book the demo they asked for",
+    Source.FORM: "Reply to their enquiry and book a discovery call",
+    Source.WEBINAR: "Follow up on the webinar and book a discovery call",
+    Source.CONTENT: "Follow up on what they read and book a discovery call",
+    Source.EVENT: "Follow up on the event conversation",
+    Source.PARTNER: "Call with the partner’s introduction",
+    Source.LIST_IMPORT: "Open with a personalised email",
+    Source.OUTBOUND: "Follow up on the outbound sequence",
+    Source.PRODUCT_SIGNUP: "Call about their product usage and offer onboarding help",
+}
+
+
+def expected_next_step(lead: Lead) -> str:
+    if lead.next_action:
+        return lead.next_action
+    if lead.motion == Motion.PRODUCT_LED:
+        return _NEXT_STEP_BY_SOURCE[Source.PRODUCT_SIGNUP]
+    return _NEXT_STEP_BY_SOURCE.get(lead.source, "Call and book a discovery call")
+
+
+def default_due_date(today: dt.date) -> dt.date:
+    """The next working day: what a next action is usually due by."""
+    due = today + dt.timedelta(days=1)
+    while due.weekday() >= 5:
+        due += dt.timedelta(days=1)
+    return due
+
+
+def claim_next_lead(*, user: AbstractBaseUser, scope: QueueScope) -> tuple[Lead | None, bool]:
+    """Give `user` the most urgent MQL in their scope that no one else owns.
+
+    Returns the lead and whether it was claimed just now (False when it was already theirs).
+    Rows that another request holds locked (someone claiming or accepting them this instant)
+    are skipped, never waited for, so two SDRs clicking at once get two different leads.
+    """
+    with transaction.atomic():
+        lead = (
+            Lead.objects.filter(stage=Stage.MQL)
+            .filter(scope.q())
+            .filter(Q(owner__isnull=True) | Q(owner_id=user.pk))
+            .order_by("sla_due_at", "pk")
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+        if lead is None:
+            return None, False
+        if lead.owner_id == user.pk:
+            return lead, False
+        lead.owner = user
+        lead._change_reason = "Claimed from the SAL queue"
+        lead._history_user = user
+        lead.save(update_fields=["owner", "updated_at"])
+    return lead, True
+
+
+def _as_seen_in_queue(lead: Lead) -> Lead:
+    """The lead as the SDR saw it: the queue shows only MQLs, so whatever the row holds now,
+    they acted on an MQL. The engine then names whoever moved it meanwhile ("already moved to
+    SAL by …") instead of refusing an SAL → SAL move."""
+    return Lead(pk=lead.pk, stage=Stage.MQL)
+
+
+def moved_message(lead: Lead) -> str:
+    """Why a lead that left the queue cannot be acted on, in the engine's words."""
+    last = lead.transitions.select_related("actor").order_by("-occurred_at", "-pk").first()
+    who = last.acted_by if last else "someone else"
+    return f"this lead was already moved to {lead.get_stage_display()} by {who}"
+
+
+def preview_refusal(
+    *, lead: Lead, to: str, actor: AbstractBaseUser, evidence: Evidence
+) -> dict[str, list[str]]:
+    """What the engine would refuse, without writing or locking: for a form that is already
+    invalid, so the SDR sees every problem at once."""
+    try:
+        transition = find_transition(lead, to, actor)
+    except TransitionRefused as refusal:
+        return refusal.errors
+    return unmet_requirements(lead, transition, actor, evidence)
+
+
+def accept_lead(
+    *,
+    lead: Lead,
+    actor: AbstractBaseUser,
+    owner: AbstractBaseUser | None,
+    icp_confirmed: bool,
+    next_action: str,
+    next_action_due: dt.date | None,
+) -> StageTransition:
+    """Accept an MQL into SAL; after commit, email the owner the handoff brief.
+
+    Raises TransitionRefused (nothing changed) when the evidence is short or someone else
+    moved the lead first.
+    """
+    evidence = Evidence(
+        owner=owner,
+        icp_confirmed=icp_confirmed,
+        next_action=next_action,
+        next_action_due=next_action_due,
+    )
+    with transaction.atomic():
+        record = transition_lead(
+            lead=_as_seen_in_queue(lead), to=Stage.SAL, actor=actor, evidence=evidence
+        )
+        transaction.on_commit(partial(send_lead_brief, record.lead_id))
+    return record
+
+
+def reject_lead(
+    *,
+    lead: Lead,
+    actor: AbstractBaseUser,
+    reason_code: ReasonCode | None,
+    note: str,
+    recycle_on: dt.date | None = None,
+    duplicate_of: Lead | None = None,
+) -> StageTransition:
+    """Reject an MQL: to nurture until `recycle_on` for a timing code, else disqualified."""
+    to = reject_target(reason_code)
+    evidence = Evidence(reason_code=reason_code, note=note)
+    if to == Stage.NURTURE:
+        evidence.recycle_on = recycle_on
+    else:
+        evidence.duplicate_of = duplicate_of
+    return transition_lead(lead=_as_seen_in_queue(lead), to=to, actor=actor, evidence=evidence)

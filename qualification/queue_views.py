@@ -1,0 +1,391 @@
+"""The SAL queue: the list with its filters, and the actions on a row (accept, reject, claim next).
+
+htmx requests get partials of `qualification/sal_queue.html`: an accepted or rejected row is
+replaced by nothing (it leaves) and the counters come out of band; a refused action gets its row
+back with the engine's messages, status 422. A plain form post (no JavaScript) gets a redirect
+back to the queue, or the whole page with the refused form at the top.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url, reswap
+
+from accounts.decorators import role_required
+
+from . import queue
+from .filters import QueueFilter
+from .forms import AcceptForm, RejectForm
+from .models import Lead, Stage, StageTransition
+from .queue import QueueScope
+from .transitions import Evidence, TransitionRefused
+from .views import QUEUE_ROLES
+
+PAGE_SIZE = 50
+TEMPLATE = "qualification/sal_queue.html"
+ACCEPT_PERMISSION = "qualification.accept_mql"
+REJECT_PERMISSION = "qualification.reject_mql"
+ACCEPT_FIELDS = ("owner", "icp_confirmed", "next_action", "next_action_due")
+REJECT_FIELDS = ("reason_code", "note", "recycle_on", "duplicate_of")
+
+
+# Context ------------------------------------------------------------------------------------
+
+
+def _row_context(request: HttpRequest, *, now: dt.datetime, next_url: str) -> dict:
+    """What every row's forms need, loaded once per request whatever the number of rows."""
+    user = request.user
+    can_accept = user.has_perm(ACCEPT_PERMISSION)
+    can_reject = user.has_perm(REJECT_PERMISSION)
+    today = timezone.localdate(now)
+    return {
+        "now": now,
+        "today": today,
+        "default_due": queue.default_due_date(today),
+        "can_accept": can_accept,
+        "can_reject": can_reject,
+        "owners": [(str(pk), name, role) for pk, name, role in queue.owner_choices()]
+        if can_accept
+        else [],
+        "default_owner": str(user.pk),
+        "reason_codes": list(queue.rejection_codes()) if can_reject else [],
+        "next_url": next_url,
+    }
+
+
+def _queue_url(query: QueryDict) -> str:
+    url = reverse("qualification:queue")
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+def _queue_context(
+    request: HttpRequest,
+    params: QueryDict,
+    *,
+    segments: list | None = None,
+    focus_state: dict | None = None,
+    status_text: str = "",
+) -> dict:
+    now = timezone.now()
+    user = request.user
+    if segments is None:
+        segments = queue.queue_segments(user)
+    scope = QueueScope.for_user(user, segments)
+    query = params.copy()
+    focus_id = query.pop("focus", [None])[-1]
+    next_url = _queue_url(query)
+    context = _row_context(request, now=now, next_url=next_url)
+    owners = queue.owner_choices() if not context["owners"] else context["owners"]
+    filters = QueueFilter(
+        params,
+        queryset=queue.queue_leads(scope),
+        request=request,
+        segments=segments,
+        owners=owners,
+        now=now,
+    )
+    results = filters.qs
+    focus_lead = None
+    if focus_id and focus_id.isdigit():
+        focus_lead = queue.queue_leads(scope).filter(pk=int(focus_id)).first()
+        if focus_lead is not None:
+            results = results.exclude(pk=focus_lead.pk)
+    page = Paginator(results, PAGE_SIZE).get_page(params.get("page"))
+    match_count = page.paginator.count
+    if focus_lead is not None:
+        match_count += 1
+    context.update(
+        {
+            "scope": scope,
+            "filters": filters,
+            "filters_active": filters.active,
+            "page": page,
+            "match_count": match_count,
+            "query": query,
+            "focus_lead": focus_lead,
+            "focus_state": focus_state,
+            "focus_heading": "Fix and resubmit" if focus_state else "Your next lead",
+            "counters": queue.queue_counters(user=user, scope=scope, now=now),
+            "status_text": status_text,
+        }
+    )
+    return context
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where a plain form post returns: the queue as the SDR left it (filters, page)."""
+    url = request.POST.get("next", "")
+    queue_path = reverse("qualification:queue")
+    if (
+        url
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and urlsplit(url).path == queue_path
+    ):
+        return url
+    return queue_path
+
+
+def _params_of(url: str) -> QueryDict:
+    return QueryDict(urlsplit(url).query, mutable=True)
+
+
+# The page ------------------------------------------------------------------------------------
+
+
+@role_required(*QUEUE_ROLES)
+@require_GET
+@vary_on_headers("HX-Request")
+def sal_queue(request: HttpRequest) -> HttpResponse:
+    template = TEMPLATE
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#queue-results"
+    return render(request, template, _queue_context(request, request.GET))
+
+
+# Actions -------------------------------------------------------------------------------------
+
+
+def _lead_to_act_on(request: HttpRequest, pk: int, permission: str) -> tuple[Lead, list]:
+    """The lead, if the user may act on it from the queue; 403 otherwise."""
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    lead = get_object_or_404(Lead.objects.with_brief(), pk=pk)
+    segments = queue.queue_segments(request.user)
+    if not QueueScope.for_user(request.user, segments).allows(lead):
+        raise PermissionDenied
+    return lead, segments
+
+
+def _form_errors(errors: dict, fields: tuple[str, ...]) -> dict[str, list[str]]:
+    """Errors keyed by the form's fields; anything else (the engine's "__all__", a field the
+    form does not show) is said above the form. Template variables cannot start with "_"."""
+    shown: dict[str, list[str]] = {}
+    for field, messages_ in errors.items():
+        key = field if field in fields else "non_field"
+        shown.setdefault(key, []).extend(str(message) for message in messages_)
+    return shown
+
+
+def _merge(form_errors: dict, engine_errors: dict) -> dict:
+    """The form's own errors win for a field; the engine's fill in every other field."""
+    merged = {field: list(errs) for field, errs in form_errors.items()}
+    for field, errs in engine_errors.items():
+        merged.setdefault(field, list(errs))
+    return merged
+
+
+def _counters_context(request: HttpRequest, segments: list, next_url: str) -> dict:
+    """Counters and the filtered count, as the page the SDR is looking at would show them."""
+    now = timezone.now()
+    scope = QueueScope.for_user(request.user, segments)
+    filters = QueueFilter(
+        _params_of(next_url),
+        queryset=queue.queue_leads(scope),
+        request=request,
+        segments=segments,
+        owners=queue.owner_choices(),
+        now=now,
+    )
+    return {
+        "counters": queue.queue_counters(user=request.user, scope=scope, now=now),
+        "match_count": filters.qs.count(),
+        "filters_active": filters.active,
+    }
+
+
+def _done(request: HttpRequest, segments: list, next_url: str, text: str) -> HttpResponse:
+    if not request.htmx:
+        messages.success(request, text)
+        return redirect(next_url)
+    context = _counters_context(request, segments, next_url)
+    context["status_text"] = text
+    return render(request, f"{TEMPLATE}#action-done", context)
+
+
+def _refused(
+    request: HttpRequest,
+    lead: Lead,
+    segments: list,
+    next_url: str,
+    *,
+    action: str,
+    errors: dict,
+) -> HttpResponse:
+    """Show the refusal next to the fields, with what was typed; nothing was changed."""
+    lead = Lead.objects.with_brief().get(pk=lead.pk)
+    if lead.stage != Stage.MQL:
+        return _gone(request, lead, segments, next_url, queue.moved_message(lead))
+    fields = ACCEPT_FIELDS if action == "accept" else REJECT_FIELDS
+    state = {"action": action, "data": request.POST, "errors": _form_errors(errors, fields)}
+    if request.htmx:
+        context = _row_context(request, now=timezone.now(), next_url=next_url)
+        context.update({"lead": lead, "state": state})
+        return render(request, f"{TEMPLATE}#queue-row", context, status=422)
+    params = _params_of(next_url)
+    params["focus"] = str(lead.pk)
+    context = _queue_context(request, params, segments=segments, focus_state=state)
+    return render(request, TEMPLATE, context, status=422)
+
+
+def _gone(
+    request: HttpRequest, lead: Lead, segments: list, next_url: str, message: str
+) -> HttpResponse:
+    """Someone else moved the lead first: say who, and take the row out of play."""
+    if not request.htmx:
+        messages.error(request, message[:1].upper() + message[1:] + ".")
+        return redirect(next_url)
+    context = _counters_context(request, segments, next_url)
+    context.update({"lead": lead, "gone_message": message})
+    return render(request, f"{TEMPLATE}#row-gone", context, status=422)
+
+
+def _who(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _day(date: dt.date) -> str:
+    return formats.date_format(date, "D j M")
+
+
+def _accepted_text(record: StageTransition) -> str:
+    lead = record.lead
+    text = (
+        f"Accepted {lead.contact} ({lead.account or 'no account'}): owner {_who(lead.owner)}, "
+        f"next “{lead.next_action}” by {_day(lead.next_action_due)}."
+    )
+    if lead.owner.email:
+        text += f" The brief is on its way to {lead.owner.email}."
+    return text
+
+
+def _rejected_text(record: StageTransition) -> str:
+    lead = record.lead
+    text = f"Rejected {lead.contact} ({lead.account or 'no account'}): {record.reason_code.label}"
+    if record.to_stage == Stage.NURTURE:
+        return f"{text}, back in the queue’s sights on {_day(lead.recycle_on)}."
+    return f"{text}, disqualified."
+
+
+@require_POST
+@role_required(*QUEUE_ROLES)
+def accept_lead(request: HttpRequest, pk: int) -> HttpResponse:
+    lead, segments = _lead_to_act_on(request, pk, ACCEPT_PERMISSION)
+    next_url = _next_url(request)
+    if lead.stage != Stage.MQL:
+        return _gone(request, lead, segments, next_url, queue.moved_message(lead))
+    form = AcceptForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = queue.accept_lead(
+                lead=lead,
+                actor=request.user,
+                owner=data["owner"],
+                icp_confirmed=data["icp_confirmed"],
+                next_action=data["next_action"],
+                next_action_due=data["next_action_due"],
+            )
+        except TransitionRefused as refusal:
+            errors = refusal.errors
+        else:
+            return _done(request, segments, next_url, _accepted_text(record))
+    else:
+        data = form.cleaned_data
+        evidence = Evidence(
+            owner=data.get("owner"),
+            icp_confirmed=data.get("icp_confirmed"),
+            next_action=data.get("next_action"),
+            next_action_due=data.get("next_action_due"),
+        )
+        preview = queue.preview_refusal(
+            lead=lead, to=Stage.SAL, actor=request.user, evidence=evidence
+        )
+        errors = _merge(form.errors, preview)
+    return _refused(request, lead, segments, next_url, action="accept", errors=errors)
+
+
+@require_POST
+@role_required(*QUEUE_ROLES)
+def reject_lead(request: HttpRequest, pk: int) -> HttpResponse:
+    lead, segments = _lead_to_act_on(request, pk, REJECT_PERMISSION)
+    next_url = _next_url(request)
+    if lead.stage != Stage.MQL:
+        return _gone(request, lead, segments, next_url, queue.moved_message(lead))
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = queue.reject_lead(
+                lead=lead,
+                actor=request.user,
+                reason_code=data["reason_code"],
+                note=data["note"],
+                recycle_on=data["recycle_on"],
+                duplicate_of=data["duplicate_of"],
+            )
+        except TransitionRefused as refusal:
+            errors = refusal.errors
+        else:
+            return _done(request, segments, next_url, _rejected_text(record))
+    else:
+        data = form.cleaned_data
+        code = data.get("reason_code")
+        evidence = Evidence(
+            reason_code=code,
+            note=data.get("note"),
+            recycle_on=data.get("recycle_on"),
+            duplicate_of=data.get("duplicate_of"),
+        )
+        preview = queue.preview_refusal(
+            lead=lead, to=queue.reject_target(code), actor=request.user, evidence=evidence
+        )
+        errors = _merge(form.errors, preview)
+    return _refused(request, lead, segments, next_url, action="reject", errors=errors)
+
+
+@require_POST
+@role_required(*QUEUE_ROLES)
+def claim_next(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(ACCEPT_PERMISSION):
+        raise PermissionDenied
+    segments = queue.queue_segments(request.user)
+    scope = QueueScope.for_user(request.user, segments)
+    lead, claimed = queue.claim_next_lead(user=request.user, scope=scope)
+    next_url = _next_url(request)
+    if lead is None:
+        text = "Nothing to claim: every MQL in your queue already has an owner."
+        if not request.htmx:
+            messages.info(request, text)
+            return redirect(next_url)
+        response = render(request, f"{TEMPLATE}#queue-status", {"status_text": text, "oob": True})
+        return reswap(response, "none")
+    when = ""
+    if lead.sla_due_at:
+        when = formats.date_format(timezone.localtime(lead.sla_due_at), "D j M, H:i")
+        when = f", SLA due {when}"
+    verb = "Claimed" if claimed else "Your most urgent MQL"
+    text = f"{verb}: {lead.contact}{when}. Accept or reject it below."
+    params = _params_of(next_url)
+    params["focus"] = str(lead.pk)
+    params.pop("page", None)
+    url = _queue_url(params)
+    if not request.htmx:
+        messages.success(request, text)
+        return redirect(f"{url}#lead-{lead.pk}")
+    context = _queue_context(request, params, segments=segments, status_text=text)
+    response = render(request, f"{TEMPLATE}#claim-done", context)
+    return push_url(response, url)
