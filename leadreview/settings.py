@@ -4,6 +4,7 @@ Unset variables give the local demo (SQLite, inline tasks, DEBUG on). Production
 DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "template_partials",
+    "axes",
     "accounts",
     "qualification",
     "review",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "leadreview.urls"
@@ -109,6 +113,25 @@ AUTH_PASSWORD_VALIDATORS = [
 if env_bool("TESTING"):
     # Hashing cost buys nothing in tests and makes every user fixture slow.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Login throttling (django-axes): the axes backend first, so a locked-out login is refused before
+# the password is checked. It needs the request, so tests log in with force_login().
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+# Lock the username from the address it is being guessed from, so an attacker elsewhere cannot
+# lock a colleague out of their own desk.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind N reverse proxies every request comes from the proxy: read the client's address from
+# X-Forwarded-For instead (the N-th entry from the right, the one our own proxy appended).
+# 0 (the default) trusts no header and uses REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -4,7 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from qualification.models import ImportJob, Lead
-from tests.factories import PASSWORD, SegmentFactory
+from tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def segment():
 
 def client_for(user, **kwargs):
     client = Client(**kwargs)
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)  # Client.login() gives authenticate() no request; axes needs one
     return client
 
 
