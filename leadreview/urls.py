@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/intake/leads/", intake_api.intake_lead, name="intake-lead"),
+    path("review/", include("review.urls")),
     path("", include("qualification.urls")),
 ]

@@ -20,6 +20,8 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def nav_links(context) -> list[dict]:
     """The pages this user may open, each marked current when it is the one being shown."""
+    from review.views import METRICS_ROLES
+
     from ..import_views import VIEW_ROLES as IMPORT_ROLES
     from ..views import BOARD_ROLES, LEAD_LIST_ROLES, QUEUE_ROLES
 
@@ -31,6 +33,7 @@ def nav_links(context) -> list[dict]:
         ("Queue", "qualification:queue", QUEUE_ROLES),
         ("Leads", "qualification:lead-list", LEAD_LIST_ROLES),
         ("Review board", "qualification:board", BOARD_ROLES),
+        ("Metrics", "review:metrics", METRICS_ROLES),
         ("Imports", "qualification:import-list", IMPORT_ROLES),
     ]
     match = getattr(request, "resolver_match", None)

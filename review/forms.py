@@ -1,0 +1,129 @@
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from qualification.models import IcpRule, ReasonCode, ScoringRule, Segment, Stage
+
+from .metrics import DEFAULT_DIMENSION, DIMENSIONS
+from .models import Decision, RuleChangeProposal
+from .services import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
+
+
+class OpenSessionForm(forms.Form):
+    month = forms.CharField(
+        label="Month under review",
+        widget=forms.DateInput(attrs={"type": "month"}),
+        help_text="YYYY-MM",
+    )
+    size = forms.IntegerField(
+        label="Leads to sample", min_value=MIN_SIZE, max_value=MAX_SIZE, initial=DEFAULT_SIZE
+    )
+
+    def clean_month(self) -> dt.date:
+        text = self.cleaned_data["month"].strip()
+        try:
+            return dt.datetime.strptime(text, "%Y-%m").date()
+        except ValueError:
+            raise forms.ValidationError("Give the month as YYYY-MM.") from None
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[(d.value, d.label) for d in Decision if d != Decision.PENDING],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    overturn_to = forms.ChoiceField(
+        label="Move the lead to", required=False, choices=[("", "—")] + Stage.choices
+    )
+    reason_code = forms.ModelChoiceField(
+        label="Reason code", required=False, queryset=ReasonCode.objects.filter(active=True)
+    )
+    recycle_on = forms.DateField(
+        label="Recycle on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+PROPOSAL_TARGETS = {
+    RuleChangeProposal.Kind.THRESHOLD: Segment,
+    RuleChangeProposal.Kind.SCORING_WEIGHT: ScoringRule,
+    RuleChangeProposal.Kind.ICP_RULE: IcpRule,
+    RuleChangeProposal.Kind.REASON_CODE: ReasonCode,
+}
+FIELD_CHOICES = [
+    ("mql_threshold", "MQL threshold"),
+    ("nurture_floor", "Nurture floor"),
+    ("points", "Points"),
+    ("active", "Active (yes / no)"),
+    ("label", "Label"),
+]
+
+
+def target_choices() -> list:
+    """One select over every rule a proposal may change, grouped by kind; values `kind:pk`."""
+    groups = []
+    for kind, model in PROPOSAL_TARGETS.items():
+        options = [(f"{kind.value}:{obj.pk}", str(obj)) for obj in model.objects.all()]
+        groups.append((kind.label, options))
+    return [("", "Choose a rule…")] + groups
+
+
+class ProposalForm(forms.Form):
+    target = forms.ChoiceField(label="Rule")
+    field = forms.ChoiceField(label="Change", choices=FIELD_CHOICES)
+    value = forms.CharField(label="To", max_length=100)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    item = forms.TypedChoiceField(label="From lead", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = target_choices()
+        self.fields["item"].choices = [("", "— (the whole session)")] + [
+            (item.pk, f"#{item.position} {item.lead.contact}") for item in items
+        ]
+
+    def clean_target(self):
+        kind, _, pk = self.cleaned_data["target"].partition(":")
+        model = PROPOSAL_TARGETS.get(kind)
+        obj = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
+        if obj is None:
+            raise forms.ValidationError("Choose a rule.")
+        return kind, obj
+
+
+class DeclineForm(forms.Form):
+    note = forms.CharField(label="Why not", widget=forms.Textarea(attrs={"rows": 1}))
+
+
+class MetricsForm(forms.Form):
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    by = forms.ChoiceField(
+        label="Segment by",
+        choices=[(key, spec[0]) for key, spec in DIMENSIONS.items()],
+        initial=DEFAULT_DIMENSION,
+    )
+
+    MAX_DAYS = 366
+
+    @classmethod
+    def from_query(cls, query) -> "MetricsForm":
+        today = timezone.localdate()
+        data = {
+            "start": (today - dt.timedelta(days=89)).isoformat(),
+            "end": today.isoformat(),
+            "by": DEFAULT_DIMENSION,
+        }
+        data.update({key: query[key] for key in data if query.get(key)})
+        return cls(data)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError("The period ends before it starts.")
+            if (end - start).days >= self.MAX_DAYS:
+                raise forms.ValidationError("Choose a period of a year or less.")
+        return cleaned
