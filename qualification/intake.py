@@ -529,6 +529,7 @@ class _Batch:
         self.changed_leads: dict[int, Lead] = {}
         self.seen_leads: dict[int, Lead] = {}  # existing leads with newer activity
         self.fit_cache: dict[tuple, str] = {}
+        self.new_lead_of: dict[int, Lead] = {}  # id(contact) → the lead made for it here
 
     # Lookups: one query each for the whole batch.
     def prefetch(self, rows: list[CleanRow]) -> None:
@@ -551,6 +552,19 @@ class _Batch:
         if domains:
             for account in Account.objects.filter(domain__in=domains):
                 self.accounts_by_domain[account.domain] = account
+        # One instance per account, so blanks filled through a contact and through a domain
+        # land on the same object and are saved once.
+        by_id = {a.pk: a for a in self.accounts_by_domain.values()}
+        people = [
+            *self.contacts_by_email.values(),
+            *(lead.contact for lead in self.leads_by_external.values()),
+        ]
+        for contact in people:
+            if contact.account_id is not None:
+                account = by_id.setdefault(contact.account_id, contact.account)
+                contact.account = account
+                if account.domain:
+                    self.accounts_by_domain.setdefault(account.domain, account)
         contact_ids = [c.pk for c in self.contacts_by_email.values()]
         if contact_ids:
             contacts = {c.pk: c for c in self.contacts_by_email.values()}
@@ -563,6 +577,31 @@ class _Batch:
                 self.lead_by_contact.setdefault(lead.contact_id, lead)
 
     def take(self, row: CleanRow) -> RowResult:
+        """Decide one row; a refused row leaves nothing behind in the batch."""
+        marks = (len(self.new_accounts), len(self.new_contacts), len(self.new_leads))
+        result = self._take(row)
+        if result.outcome == Outcome.REFUSED:
+            self._forget_since(*marks)
+        return result
+
+    def _forget_since(self, accounts: int, contacts: int, leads: int) -> None:
+        dropped = {
+            id(obj)
+            for obj in (
+                *self.new_accounts[accounts:],
+                *self.new_contacts[contacts:],
+                *self.new_leads[leads:],
+            )
+        }
+        del self.new_accounts[accounts:], self.new_contacts[contacts:], self.new_leads[leads:]
+        for index in (self.accounts_by_domain, self.contacts_by_email, self.leads_by_external):
+            for key in [k for k, obj in index.items() if id(obj) in dropped]:
+                del index[key]
+        self.new_lead_of = {
+            k: lead for k, lead in self.new_lead_of.items() if id(lead) not in dropped
+        }
+
+    def _take(self, row: CleanRow) -> RowResult:
         existing = None
         if row.external_id:
             existing = self.leads_by_external.get(row.external_id)
@@ -570,13 +609,15 @@ class _Batch:
             contact = self.contacts_by_email[row.email]
             existing = self.lead_by_contact.get(contact.pk) if contact.pk else None
             if existing is None:
-                existing = next((lead for lead in self.new_leads if lead.contact is contact), None)
+                existing = self.new_lead_of.get(id(contact))
             if existing is None:
-                if contact.pk and _fill_blanks(contact, _contact_values(row)):
+                lead = self._new_lead(row, contact)
+                result = self._staged(row, lead, "new lead for a contact we already had")
+                filled = result.outcome != Outcome.REFUSED and contact.pk
+                if filled and _fill_blanks(contact, _contact_values(row)):
                     contact._change_reason = f"Merged from import {self.source_system}"
                     self.changed_contacts[contact.pk] = contact
-                lead = self._new_lead(row, contact)
-                return self._staged(row, lead, "new lead for a contact we already had")
+                return result
         if existing is not None:
             return self._merge(row, existing)
         contact = self._new_contact(row)
@@ -602,8 +643,7 @@ class _Batch:
                         now=self.now,
                     )
                 )
-            except TransitionRefused as refused:
-                self.new_leads.remove(lead)
+            except TransitionRefused as refused:  # take() forgets what the row made
                 return RowResult(
                     row.line,
                     Outcome.REFUSED,
@@ -669,6 +709,7 @@ class _Batch:
         if row.external_id:
             self.leads_by_external[row.external_id] = lead
         self.new_leads.append(lead)
+        self.new_lead_of[id(contact)] = lead
         return lead
 
     def _fit_of_facts(self, row: CleanRow) -> str:

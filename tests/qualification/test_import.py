@@ -273,6 +273,25 @@ class TestMappingAndDedupe:
         assert Contact.objects.get().do_not_contact
 
 
+def test_a_row_the_engine_refuses_leaves_no_contact_or_account_behind(segment):
+    from qualification.models import ReasonCode
+
+    ReasonCode.objects.filter(code="junk").update(for_disqualification=False)
+    content = (
+        b"Email,Website,Stage,Disqualified Reason\n"
+        b"spam@junk.io,junk.io,Disqualified,Bad Email\n"
+        b"real@acme.io,acme.io,Disqualified,No Budget\n"
+    )
+
+    job = import_bytes(content, segment)
+
+    assert outcomes(job) == (1, 0, 0, 1)
+    assert "does not apply to disqualification" in job.rows.get(row_number=2).message
+    assert not Contact.objects.filter(email="spam@junk.io").exists()
+    assert not Account.objects.filter(domain="junk.io").exists()
+    assert Lead.objects.get().reason_code.code == "no_budget"
+
+
 class TestResumeAndRules:
     def test_an_import_cut_off_midway_resumes_without_duplicates(self, segment, monkeypatch):
         monkeypatch.setattr(importer, "BATCH_SIZE", 3)
