@@ -5,9 +5,16 @@ import datetime as dt
 from django import template
 from django.utils.html import format_html, format_html_join
 
+from qualification.models import Stage
+
 register = template.Library()
 
 BAR_HEIGHT, GAP, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 20, 6, 170, 330, 90
+
+
+@register.filter
+def stage_label(stage: str) -> str:
+    return Stage(stage).label if stage in Stage.values else stage
 
 
 @register.filter
