@@ -1,8 +1,10 @@
 """Filters for lead lists. They read GET parameters, so a filtered list is a shareable URL."""
 
+import datetime as dt
+
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import IcpTier
@@ -24,10 +26,57 @@ class LeadListFilter(django_filters.FilterSet):
         label="Owner",
     )
 
+    OVERDUE = "overdue"
+    WEEK = "week"
+    NONE = "none"
+    due = django_filters.ChoiceFilter(
+        choices=[
+            (OVERDUE, "Overdue"),
+            (WEEK, "Due in the next 7 days"),
+            (NONE, "No next action date"),
+        ],
+        empty_label="Any time",
+        method="filter_due",
+        label="Next action",
+    )
+    BY_STAGE = "stage"
+    NEWEST = "newest"
+    order = django_filters.ChoiceFilter(
+        choices=[(BY_STAGE, "Stage, then next action due"), (NEWEST, "Newest first")],
+        empty_label=None,
+        method="order_by",
+        label="Order",
+    )
+
     def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == self.MINE:
             return queryset.filter(owner=self.request.user)
         return queryset
+
+    def filter_due(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        today = timezone.localdate()
+        if value == self.OVERDUE:
+            return queryset.filter(next_action_due__lt=today)
+        if value == self.WEEK:
+            return queryset.filter(
+                next_action_due__gte=today, next_action_due__lte=today + dt.timedelta(days=7)
+            )
+        if value == self.NONE:
+            return queryset.filter(next_action_due__isnull=True)
+        return queryset
+
+    def order_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value != self.BY_STAGE:
+            return queryset
+        # The pipeline's order, furthest along first is not what an AE works from: earliest
+        # stage first, and within a stage the most urgent next action.
+        pipeline = Case(
+            *[When(stage=stage, then=Value(rank)) for rank, stage in enumerate(Stage.values)],
+            output_field=IntegerField(),
+        )
+        return queryset.order_by(
+            pipeline, F("next_action_due").asc(nulls_last=True), "-created_at", "-pk"
+        )
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         # With no stage chosen the list shows the open pipeline, not closed leads too.

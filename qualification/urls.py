@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, queue_views, views
+from . import import_views, lead_views, queue_views, views
 
 app_name = "qualification"
 
@@ -10,7 +10,21 @@ urlpatterns = [
     path("queue/<int:pk>/accept/", queue_views.accept_lead, name="accept-lead"),
     path("queue/<int:pk>/reject/", queue_views.reject_lead, name="reject-lead"),
     path("leads/", views.lead_list, name="lead-list"),
-    path("leads/<int:pk>/", views.lead_detail, name="lead-detail"),
+    path("leads/<int:pk>/", lead_views.lead_detail, name="lead-detail"),
+    path("leads/<int:pk>/answers/<int:item_pk>/", lead_views.save_answer, name="save-answer"),
+    path("leads/<int:pk>/notes/", lead_views.add_note, name="add-note"),
+    path("leads/<int:pk>/buying-group/", lead_views.map_role, name="map-role"),
+    path(
+        "leads/<int:pk>/buying-group/<int:role_pk>/",
+        lead_views.change_role,
+        name="change-role",
+    ),
+    path(
+        "leads/<int:pk>/buying-group/<int:role_pk>/remove/",
+        lead_views.remove_role,
+        name="remove-role",
+    ),
+    path("leads/<int:pk>/move/", lead_views.move_lead, name="move-lead"),
     path("board/", views.review_board, name="board"),
     path("imports/", import_views.import_list, name="import-list"),
     path("imports/new/", import_views.import_new, name="import-new"),

@@ -1,9 +1,9 @@
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
@@ -12,7 +12,7 @@ from accounts import roles
 from accounts.decorators import role_required
 
 from .filters import LeadListFilter
-from .models import Activity, Lead, StageTransition
+from .models import Lead, Stage, StageTransition
 
 # Who may open each page; the navigation reads the same tuples.
 QUEUE_ROLES = (roles.SDR, roles.MANAGER, roles.REVOPS)
@@ -20,7 +20,6 @@ LEAD_LIST_ROLES = (roles.AE, roles.SDR, roles.MANAGER, roles.REVOPS, roles.MARKE
 BOARD_ROLES = (roles.MANAGER, roles.REVOPS, roles.MARKETING)
 
 PAGE_SIZE = 50
-TIMELINE_LIMIT = 100
 BOARD_LIMIT = 50
 REJECTIONS = ("reject", "reject-to-nurture")
 RECENT_REJECTION_DAYS = 30
@@ -56,44 +55,32 @@ def home(request: HttpRequest) -> HttpResponse:
 def lead_list(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
     # An AE works their own book; everyone else starts from the whole pipeline.
+    mine = roles.AE in roles.user_roles(request.user)
     if "owner" not in data:
-        mine = roles.AE in roles.user_roles(request.user)
         data["owner"] = LeadListFilter.MINE if mine else LeadListFilter.EVERYONE
+    if "order" not in data:
+        data["order"] = LeadListFilter.BY_STAGE if mine else LeadListFilter.NEWEST
     filters = LeadListFilter(
         data, queryset=Lead.objects.with_brief().order_by("-created_at", "-pk"), request=request
     )
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"filters": filters, "page": page, "now": timezone.now()}
+    by_stage = dict(
+        filters.qs.order_by()
+        .values("stage")
+        .annotate(count=Count("pk"))
+        .values_list("stage", "count")
+    )
+    stage_counts = [(stage, by_stage[stage]) for stage in Stage.values if stage in by_stage]
+    context = {
+        "filters": filters,
+        "page": page,
+        "now": timezone.now(),
+        "stage_counts": stage_counts,
+    }
     template = "qualification/lead_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#lead-results"
     return render(request, template, context)
-
-
-@role_required(*roles.ROLES)
-def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead.objects.with_brief(), pk=pk)
-    # The lead's own activity, plus what the contact did before any lead claimed it.
-    timeline = (
-        Activity.objects.filter(Q(lead=lead) | Q(contact_id=lead.contact_id, lead__isnull=True))
-        .select_related("actor")
-        .order_by("-occurred_at", "-pk")[: TIMELINE_LIMIT + 1]
-    )
-    timeline = list(timeline)
-    transitions = lead.transitions.select_related("actor", "reason_code").order_by(
-        "occurred_at", "pk"
-    )
-    return render(
-        request,
-        "qualification/lead_detail.html",
-        {
-            "lead": lead,
-            "timeline": timeline[:TIMELINE_LIMIT],
-            "timeline_truncated": len(timeline) > TIMELINE_LIMIT,
-            "transitions": transitions,
-            "now": timezone.now(),
-        },
-    )
 
 
 @role_required(*BOARD_ROLES)
