@@ -9,7 +9,8 @@ from qualification.models import Stage
 
 register = template.Library()
 
-BAR_HEIGHT, GAP, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 20, 6, 170, 330, 90
+BAR_HEIGHT, GAP, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 20, 6, 240, 300, 60
+LABEL_CHARS = 36
 
 
 @register.filter
@@ -59,7 +60,7 @@ def bar_chart(rows, title: str, css: str = "") -> str:
             (
                 LABEL_WIDTH - 8,
                 GAP + i * (BAR_HEIGHT + GAP) + BAR_HEIGHT * 0.72,
-                label[:28],
+                label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…",
                 LABEL_WIDTH,
                 GAP + i * (BAR_HEIGHT + GAP),
                 BAR_WIDTH,
