@@ -86,9 +86,29 @@ def _answer(record: IntakeRequest, *, replayed: bool) -> JsonResponse:
     )
 
 
+def _storable(value) -> bool:
+    """False when some string in the JSON holds what PostgreSQL cannot store: a NUL character,
+    or a lone surrogate (valid in JSON's \\u escapes, not in UTF-8)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    return True
+
+
 def _row_from(payload) -> tuple[LeadRow | None, dict[str, list[str]]]:
     if not isinstance(payload, dict):
         return None, {"__all__": ["the body must be a JSON object"]}
+    if not _storable(payload):
+        return None, {"__all__": ["text must not contain NUL characters or lone surrogates"]}
     errors: dict[str, list[str]] = {}
     unknown = set(payload) - {*TEXT_FIELDS, "form_answers", "activities", "segment"}
     for name in sorted(unknown):
