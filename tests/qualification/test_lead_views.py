@@ -321,8 +321,8 @@ def test_the_sql_button_says_what_it_still_needs(client, ae):
     body = client.get(page(lead)).content.decode()
     assert "Promote to SQL" in body
     assert "BANT: timeline confirmed" in body
-    assert "at least two buying-group contacts must be mapped" in body
-    assert "a next meeting date is required" in body
+    assert "At least two buying-group contacts must be mapped" in body
+    assert "A next meeting date is required" in body
 
 
 @pytest.mark.parametrize(
