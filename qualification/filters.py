@@ -42,7 +42,7 @@ class LeadListFilter(django_filters.FilterSet):
     BY_STAGE = "stage"
     NEWEST = "newest"
     order = django_filters.ChoiceFilter(
-        choices=[(BY_STAGE, "Stage, then next action due"), (NEWEST, "Newest first")],
+        choices=[(BY_STAGE, "By stage, due first"), (NEWEST, "Newest first")],
         empty_label=None,
         method="order_by",
         label="Order",
