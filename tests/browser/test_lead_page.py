@@ -151,3 +151,23 @@ def test_an_autosave_the_server_fails_is_visible_and_keeps_the_text(
     page.get_by_role("button", name="Save Timeline").click()
     expect(status).to_have_attribute("data-state", "saved")
     assert ChecklistAnswer.objects.get().answer == typed
+
+
+def test_without_javascript_the_workspace_still_saves(
+    page_without_js: Page, live_server, log_in, ae_lead
+):
+    ae, lead = ae_lead
+    page = page_without_js
+    log_in(page, ae)
+    page.goto(f"/leads/{lead.pk}/")
+
+    need = bant("need")
+    fill_item(page, need, "partial", "Reconciliation by hand")
+    page.get_by_role("button", name="Save Need").click()
+    expect(page.locator(f"#answer-input-{need.pk}")).to_have_value("Reconciliation by hand")
+    expect(page.locator(f"#status-{need.pk}")).to_have_attribute("data-state", "saved")
+
+    page.get_by_label("New note").fill("Call booked with the COO.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".message-success")).to_contain_text("Note added.")
+    expect(page.locator("#notes")).to_contain_text("Call booked with the COO.")
