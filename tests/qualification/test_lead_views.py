@@ -535,3 +535,18 @@ def test_the_page_runs_as_many_queries_however_much_discovery_it_shows(client, a
     grow(12)
     many = queries_for(client, page(lead))
     assert many == few
+
+
+def test_a_lead_without_an_account_still_opens_and_says_why_no_group(client, ae):
+    client.force_login(ae)
+    lead = LeadFactory(stage=Stage.SAL, owner=ae, account=None, contact__account=None)
+    body = client.get(page(lead)).content.decode()
+    assert "Nobody is mapped yet" in body
+    assert "Add to buying group" not in body
+    response = client.post(
+        reverse("qualification:map-role", args=[lead.pk]),
+        {"contact": "new", "first_name": "Ada", "role": Role.CHAMPION, "sentiment": "unknown"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert "no account" in response.content.decode()
