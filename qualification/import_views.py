@@ -6,14 +6,17 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import roles
 from accounts.decorators import role_required
 
+from .enqueue import enqueue
 from .importer import report_lines
 from .models import ImportJob, ImportRow, Segment
 from .tasks import run_import
@@ -21,6 +24,10 @@ from .tasks import run_import
 UPLOAD_ROLES = (roles.MARKETING, roles.REVOPS)
 VIEW_ROLES = (roles.MARKETING, roles.REVOPS, roles.MANAGER)
 REFUSED_SHOWN = 50
+QUEUE_DOWN = (
+    "the job queue is unreachable, so the import did not start and no lead was written. Upload "
+    "the file again once the queue is back (the same file under the same name imports once)."
+)
 
 
 class ImportForm(forms.Form):
@@ -81,7 +88,11 @@ def import_new(request: HttpRequest) -> HttpResponse:
         )
         job.file.save(upload.name, upload, save=False)  # the task gets a stored path, not bytes
         job.save()
-        run_import.delay_on_commit(job.pk)
+        if not enqueue(run_import, job.pk):
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.FAILED, error=QUEUE_DOWN, finished_at=timezone.now()
+            )
+            messages.error(request, f"The file was not imported: {QUEUE_DOWN}")
         return redirect("qualification:import-detail", pk=job.pk)
     return render(
         request,
