@@ -75,11 +75,14 @@ test: install browsers
 	$(MAKE) --no-print-directory lint migrations-check deploy-check
 	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest
 
+## Every benchmark script (helpers start with "_"), then one table of their headline figures.
 bench: install
 	@$(PY) scripts/check_postgres.py "$(TEST_DATABASE_URL)"
-	@for script in benchmarks/*.py; do \
-	  DATABASE_URL=$(TEST_DATABASE_URL) $(PY) $$script || exit 1; \
+	@rm -f .bench-results.jsonl
+	@for script in benchmarks/[!_]*.py; do \
+	  BENCH_RESULTS=.bench-results.jsonl DATABASE_URL=$(TEST_DATABASE_URL) $(PY) $$script || exit 1; \
 	done
+	@$(PY) benchmarks/_results.py .bench-results.jsonl
 
 clean:
 	rm -rf $(VENV) $(TOOLS) demo.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _results import record
 from _setup import peak_rss_mib, setup_django
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
@@ -112,7 +113,9 @@ def main() -> None:
                 f"created {job.created_count:,} · merged {job.merged_count:,} · "
                 f"unchanged {job.unchanged_count:,} · refused {job.refused_count:,}"
             )
+            record("import", f"{ROWS:,} rows, {label}", f"{ROWS / seconds:,.0f} rows/s", "≥ 3,000")
     print(f"  peak memory      {peak_rss_mib():6.0f} MiB (target: ≥ 3,000 rows/s, < 300 MB)")
+    record("import", "peak memory", f"{peak_rss_mib():,.0f} MiB", "< 300 MB")
 
 
 if __name__ == "__main__":
