@@ -127,7 +127,7 @@ class QueueScope:
 
 def queue_leads(scope: QueueScope):
     """The MQLs awaiting acceptance that `scope` may work, most urgent SLA first."""
-    return Lead.objects.sal_queue().filter(scope.q())
+    return Lead.objects.sal_queue().queue_rows().filter(scope.q())
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,8 @@ def queue_counters(*, user: AbstractBaseUser, scope: QueueScope, now: dt.datetim
     counts = (
         Lead.objects.filter(stage=Stage.MQL)
         .filter(scope.q())
-        .aggregate(waiting=Count("pk"), breached=Count("pk", filter=Q(sla_due_at__lte=now)))
+        # COUNT(*), not COUNT(id): the partial index lead_mql_queue_idx answers it alone.
+        .aggregate(waiting=Count("*"), breached=Count("sla_due_at", filter=Q(sla_due_at__lte=now)))
     )
     start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     mine_today = StageTransition.objects.filter(
@@ -153,7 +154,10 @@ def queue_counters(*, user: AbstractBaseUser, scope: QueueScope, now: dt.datetim
 
 def owner_candidates():
     """Who an accepted lead may go to: active SDRs and AEs."""
-    return User.objects.filter(is_active=True, groups__name__in=OWNER_ROLES).distinct()
+    memberships = User.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__name__in=OWNER_ROLES
+    )
+    return User.objects.filter(Exists(memberships), is_active=True)
 
 
 def owner_choices() -> list[tuple[int, str, str]]:
@@ -286,11 +290,11 @@ def accept_lead(
         next_action=next_action,
         next_action_due=next_action_due,
     )
-    with transaction.atomic():
-        record = transition_lead(
-            lead=_as_seen_in_queue(lead), to=Stage.SAL, actor=actor, evidence=evidence
-        )
-        transaction.on_commit(partial(send_lead_brief, record.lead_id))
+    record = transition_lead(
+        lead=_as_seen_in_queue(lead), to=Stage.SAL, actor=actor, evidence=evidence
+    )
+    # After the engine's transaction commits (at once, unless a caller's transaction is open).
+    transaction.on_commit(partial(send_lead_brief, record.lead_id))
     return record
 
 

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, reswap
 
@@ -33,15 +33,49 @@ from .queue import QueueScope
 from .transitions import Evidence, TransitionRefused
 from .views import QUEUE_ROLES
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 TEMPLATE = "qualification/sal_queue.html"
 ACCEPT_PERMISSION = "qualification.accept_mql"
 REJECT_PERMISSION = "qualification.reject_mql"
+ACTIONS = ("accept", "reject")
+FOCUS_HEADINGS = {
+    "claimed": "Your next lead",
+    "accept": "Accept this lead",
+    "reject": "Reject this lead",
+    "refused": "Fix and resubmit",
+}
 ACCEPT_FIELDS = ("owner", "icp_confirmed", "next_action", "next_action_due")
 REJECT_FIELDS = ("reason_code", "note", "recycle_on", "duplicate_of")
 
 
 # Context ------------------------------------------------------------------------------------
+
+
+class _Blank(dict):
+    """A mapping whose missing keys read as `empty`, without raising: the template looks up
+    every field's errors on every row, and fifty rows of failed lookups add up."""
+
+    def __init__(self, data=(), empty=""):
+        super().__init__(data)
+        self.empty = empty
+
+    def __missing__(self, key):
+        return self.empty
+
+
+def row_state(action: str = "", data=None, errors=None) -> dict:
+    """What a row shows: with no `action`, the brief and two links that load the forms; with
+    one, both forms, that one open. A refused action also brings back what was typed and the
+    messages by field."""
+    return {
+        "action": action,
+        "refused": errors is not None,
+        "data": _Blank(data.dict() if hasattr(data, "dict") else data or {}),
+        "errors": _Blank(errors or {}, empty=()),
+    }
+
+
+BLANK_STATE = row_state()
 
 
 def _row_context(request: HttpRequest, *, now: dt.datetime, next_url: str) -> dict:
@@ -52,8 +86,9 @@ def _row_context(request: HttpRequest, *, now: dt.datetime, next_url: str) -> di
     today = timezone.localdate(now)
     return {
         "now": now,
-        "today": today,
-        "default_due": queue.default_due_date(today),
+        "today_iso": today.isoformat(),
+        "default_iso": queue.default_due_date(today).isoformat(),
+        "blank_state": BLANK_STATE,
         "can_accept": can_accept,
         "can_reject": can_reject,
         "owners": [(str(pk), name, role) for pk, name, role in queue.owner_choices()]
@@ -85,8 +120,12 @@ def _queue_context(
     scope = QueueScope.for_user(user, segments)
     query = params.copy()
     focus_id = query.pop("focus", [None])[-1]
+    act = query.pop("act", [None])[-1]
     next_url = _queue_url(query)
     context = _row_context(request, now=now, next_url=next_url)
+    # Without JavaScript, a row's Accept and Reject are links to this page with the lead first
+    # and that form open; with htmx they fetch the form into the row instead.
+    context["focus_base"] = f"{next_url}{'&' if query else '?'}focus="
     owners = queue.owner_choices() if not context["owners"] else context["owners"]
     filters = QueueFilter(
         params,
@@ -98,11 +137,17 @@ def _queue_context(
     )
     results = filters.qs
     focus_lead = None
+    if focus_state is None:
+        focus_state = row_state(act if act in ACTIONS else "accept")
     if focus_id and focus_id.isdigit():
         focus_lead = queue.queue_leads(scope).filter(pk=int(focus_id)).first()
         if focus_lead is not None:
             results = results.exclude(pk=focus_lead.pk)
-    page = Paginator(results, PAGE_SIZE).get_page(params.get("page"))
+    counters = queue.queue_counters(user=user, scope=scope, now=now)
+    paginator = Paginator(results, PAGE_SIZE)
+    if not filters.active and focus_lead is None:
+        paginator.count = counters.waiting  # the same rows: spare a second COUNT(*)
+    page = paginator.get_page(params.get("page"))
     match_count = page.paginator.count
     if focus_lead is not None:
         match_count += 1
@@ -116,8 +161,10 @@ def _queue_context(
             "query": query,
             "focus_lead": focus_lead,
             "focus_state": focus_state,
-            "focus_heading": "Fix and resubmit" if focus_state else "Your next lead",
-            "counters": queue.queue_counters(user=user, scope=scope, now=now),
+            "focus_heading": FOCUS_HEADINGS[
+                "refused" if focus_state["refused"] else act if act in ACTIONS else "claimed"
+            ],
+            "counters": counters,
             "status_text": status_text,
         }
     )
@@ -125,17 +172,21 @@ def _queue_context(
 
 
 def _next_url(request: HttpRequest) -> str:
-    """Where a plain form post returns: the queue as the SDR left it (filters, page)."""
+    """Where an action returns: the queue as the SDR left it (filters, page), from the form's
+    `next` or, for an htmx request, the page it came from."""
     url = request.POST.get("next", "")
+    if not url and request.htmx:
+        url = request.htmx.current_url or ""
     queue_path = reverse("qualification:queue")
-    if (
-        url
-        and url_has_allowed_host_and_scheme(
-            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-        and urlsplit(url).path == queue_path
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return url
+        parts = urlsplit(url)
+        if parts.path == queue_path:
+            query = QueryDict(parts.query, mutable=True)
+            query.pop("focus", None)
+            query.pop("act", None)
+            return _queue_url(query)
     return queue_path
 
 
@@ -192,17 +243,19 @@ def _counters_context(request: HttpRequest, segments: list, next_url: str) -> di
     """Counters and the filtered count, as the page the SDR is looking at would show them."""
     now = timezone.now()
     scope = QueueScope.for_user(request.user, segments)
+    params = _params_of(next_url)
     filters = QueueFilter(
-        _params_of(next_url),
+        params,
         queryset=queue.queue_leads(scope),
         request=request,
         segments=segments,
-        owners=queue.owner_choices(),
+        owners=queue.owner_choices() if params.get("owner") else (),
         now=now,
     )
+    counters = queue.queue_counters(user=request.user, scope=scope, now=now)
     return {
-        "counters": queue.queue_counters(user=request.user, scope=scope, now=now),
-        "match_count": filters.qs.count(),
+        "counters": counters,
+        "match_count": filters.qs.count() if filters.active else counters.waiting,
         "filters_active": filters.active,
     }
 
@@ -230,7 +283,7 @@ def _refused(
     if lead.stage != Stage.MQL:
         return _gone(request, lead, segments, next_url, queue.moved_message(lead))
     fields = ACCEPT_FIELDS if action == "accept" else REJECT_FIELDS
-    state = {"action": action, "data": request.POST, "errors": _form_errors(errors, fields)}
+    state = row_state(action, request.POST, _form_errors(errors, fields))
     if request.htmx:
         context = _row_context(request, now=timezone.now(), next_url=next_url)
         context.update({"lead": lead, "state": state})
@@ -253,6 +306,17 @@ def _gone(
     return render(request, f"{TEMPLATE}#row-gone", context, status=422)
 
 
+def _open_form(request: HttpRequest, lead: Lead, next_url: str, action: str) -> HttpResponse:
+    """The row with `action`'s form open, for htmx; without it, the queue with the lead first."""
+    if not request.htmx:
+        params = _params_of(next_url)
+        params.update({"focus": str(lead.pk), "act": action})
+        return redirect(f"{_queue_url(params)}#lead-{lead.pk}")
+    context = _row_context(request, now=timezone.now(), next_url=next_url)
+    context.update({"lead": lead, "state": row_state(action)})
+    return render(request, f"{TEMPLATE}#queue-row", context)
+
+
 def _who(user) -> str:
     return user.get_full_name() or user.get_username()
 
@@ -261,32 +325,37 @@ def _day(date: dt.date) -> str:
     return formats.date_format(date, "D j M")
 
 
-def _accepted_text(record: StageTransition) -> str:
+def _accepted_text(shown: Lead, record: StageTransition) -> str:
+    """`shown` is the lead as the row showed it (names loaded); `record.lead` is the result."""
     lead = record.lead
     text = (
-        f"Accepted {lead.contact} ({lead.account or 'no account'}): owner {_who(lead.owner)}, "
-        f"next “{lead.next_action}” by {_day(lead.next_action_due)}."
+        f"Accepted {shown.contact} ({shown.account or 'no account'}): owner "
+        f"{_who(lead.owner)}, next “{lead.next_action}” by {_day(lead.next_action_due)}."
     )
     if lead.owner.email:
         text += f" The brief is on its way to {lead.owner.email}."
     return text
 
 
-def _rejected_text(record: StageTransition) -> str:
+def _rejected_text(shown: Lead, record: StageTransition) -> str:
     lead = record.lead
-    text = f"Rejected {lead.contact} ({lead.account or 'no account'}): {record.reason_code.label}"
+    text = f"Rejected {shown.contact} ({shown.account or 'no account'}): {record.reason_code.label}"
     if record.to_stage == Stage.NURTURE:
         return f"{text}, back in the queue’s sights on {_day(lead.recycle_on)}."
     return f"{text}, disqualified."
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(*QUEUE_ROLES)
+@vary_on_headers("HX-Request")
 def accept_lead(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the accept form (in the row, or on the queue page). POST: accept the lead."""
     lead, segments = _lead_to_act_on(request, pk, ACCEPT_PERMISSION)
     next_url = _next_url(request)
     if lead.stage != Stage.MQL:
         return _gone(request, lead, segments, next_url, queue.moved_message(lead))
+    if request.method == "GET":
+        return _open_form(request, lead, next_url, "accept")
     form = AcceptForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -302,7 +371,7 @@ def accept_lead(request: HttpRequest, pk: int) -> HttpResponse:
         except TransitionRefused as refusal:
             errors = refusal.errors
         else:
-            return _done(request, segments, next_url, _accepted_text(record))
+            return _done(request, segments, next_url, _accepted_text(lead, record))
     else:
         data = form.cleaned_data
         evidence = Evidence(
@@ -318,13 +387,17 @@ def accept_lead(request: HttpRequest, pk: int) -> HttpResponse:
     return _refused(request, lead, segments, next_url, action="accept", errors=errors)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(*QUEUE_ROLES)
+@vary_on_headers("HX-Request")
 def reject_lead(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the reject form (in the row, or on the queue page). POST: reject the lead."""
     lead, segments = _lead_to_act_on(request, pk, REJECT_PERMISSION)
     next_url = _next_url(request)
     if lead.stage != Stage.MQL:
         return _gone(request, lead, segments, next_url, queue.moved_message(lead))
+    if request.method == "GET":
+        return _open_form(request, lead, next_url, "reject")
     form = RejectForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -340,7 +413,7 @@ def reject_lead(request: HttpRequest, pk: int) -> HttpResponse:
         except TransitionRefused as refusal:
             errors = refusal.errors
         else:
-            return _done(request, segments, next_url, _rejected_text(record))
+            return _done(request, segments, next_url, _rejected_text(lead, record))
     else:
         data = form.cleaned_data
         code = data.get("reason_code")

@@ -3,7 +3,10 @@
 
    j / k   next / previous lead        a   open Accept on the current lead
    /       focus the filters           r   open Reject on the current lead
-   Esc     close the open form and return to the lead */
+   Esc     close the open form and return to the lead
+
+   A row arrives with two links; Accept or Reject fetches the row back with both forms (as
+   <details>, the chosen one open), so the list stays light however long it is. */
 (function () {
   "use strict";
 
@@ -43,11 +46,21 @@
       return;
     }
     var details = lead.querySelector("details.act-" + kind);
-    if (!details) {
+    if (details) {
+      details.open = true;
+      focusFirstField(details);
       return;
     }
-    details.open = true;
-    var field = details.querySelector("select, input:not([type=hidden]), textarea");
+    // The forms are not in the row yet: its link fetches them (htmx), or opens them on the
+    // queue page without JavaScript.
+    var link = lead.querySelector("a[data-act=" + kind + "]");
+    if (link) {
+      link.click();
+    }
+  }
+
+  function focusFirstField(root) {
+    var field = root.querySelector("select, input:not([type=hidden]), textarea");
     if (field) {
       field.focus();
     }
@@ -154,11 +167,14 @@
         focusLead(leaving.next);
       } else {
         var problem = back.querySelector("[aria-invalid=true], .form-errors");
+        var opened = back.querySelector("details.act[open]");
         if (problem) {
           if (!problem.matches("select, input, textarea")) {
             problem.setAttribute("tabindex", "-1");
           }
           problem.focus();
+        } else if (opened) {
+          focusFirstField(opened);
         }
       }
       leaving = null;

@@ -182,15 +182,15 @@ def test_a_product_led_lead_carries_the_pql_badge(client, sdr):
     assert "offer onboarding help" in row
 
 
-def test_the_queue_pages_by_fifty(client, sdr):
-    for _ in range(51):
+def test_the_queue_pages_by_twenty_five(client, sdr):
+    for _ in range(26):
         mql()
     client.force_login(sdr)
 
     first = client.get(QUEUE)
     second = client.get(QUEUE, {"page": 2})
 
-    assert len(first.context["page"].object_list) == 50
+    assert len(first.context["page"].object_list) == 25
     assert len(second.context["page"].object_list) == 1
     assert "page=2" in first.text
 
@@ -211,19 +211,25 @@ def test_an_sdr_on_no_segment_is_told_to_ask_revops(client):
     assert "ask RevOps to add you to a segment" in html
 
 
-def test_the_page_carries_no_inline_script_and_labels_every_input(client, sdr):
-    mql()
-    client.force_login(sdr)
-
-    html = client.get(QUEUE).text
-
-    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
-    assert "hx-on" not in html
+def assert_every_input_is_labelled(html: str, at_least: int) -> None:
     ids = re.findall(r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html)
     inputs = re.findall(r"<(?:input|select|textarea)(?![^>]*type=\"hidden\")[^>]*>", html)
-    assert len(ids) == len(inputs) > 10
+    assert len(ids) == len(inputs) >= at_least
     for input_id in ids:
         assert f'for="{input_id}"' in html, input_id
+
+
+def test_the_page_carries_no_inline_script_and_labels_every_input(client, sdr):
+    lead = mql()
+    client.force_login(sdr)
+
+    page = client.get(QUEUE).text
+    forms = client.get(accept_url(lead), headers=HTMX).text
+
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page + forms)
+    assert "hx-on" not in page + forms
+    assert_every_input_is_labelled(page, at_least=7)  # the filters
+    assert_every_input_is_labelled(forms, at_least=8)  # accept and reject
 
 
 # Who sees what and may act -------------------------------------------------------------------
@@ -276,7 +282,8 @@ def test_managers_and_revops_see_every_segment_but_get_no_action_forms(client, r
     response = client.get(QUEUE)
 
     assert response.context["page"].paginator.count == 2
-    assert "Accept lead" not in response.text
+    assert 'data-act="accept"' not in response.text
+    assert 'data-act="reject"' not in response.text
     assert "Claim next" not in response.text
 
 
@@ -296,6 +303,8 @@ def test_roles_without_the_permission_may_not_act(client, role, action, sdr):
     data = {"accept": accept_data(sdr), "reject": reject_data(), "claim": {}}[action]
 
     assert client.post(url, data).status_code == 403
+    if action != "claim":
+        assert client.get(url, headers=HTMX).status_code == 403
     lead.refresh_from_db()
     assert lead.stage == Stage.MQL
     assert lead.owner is None
@@ -311,12 +320,9 @@ def test_an_sdr_may_not_act_on_a_lead_outside_their_segments(client, sdr):
     assert lead.stage == Stage.MQL
 
 
-def test_actions_refuse_get(client, sdr):
-    lead = mql()
+def test_claim_next_refuses_get(client, sdr):
     client.force_login(sdr)
 
-    assert client.get(accept_url(lead)).status_code == 405
-    assert client.get(reject_url(lead)).status_code == 405
     assert client.get(CLAIM).status_code == 405
 
 
@@ -427,7 +433,8 @@ def test_filters_are_kept_in_the_page_links_and_the_forms_return_address(client,
     html = client.get(QUEUE, {"source": "webinar"}).text
 
     assert "source=webinar&amp;page=2" in html
-    assert 'name="next" value="/queue/?source=webinar"' in html
+    assert 'name="next" value="/queue/?source=webinar"' in html  # claim next comes back here
+    assert 'href="/queue/?source=webinar&amp;focus=' in html  # a row's Accept without htmx
 
 
 def test_an_htmx_filter_request_gets_only_the_results(client, sdr):
@@ -580,6 +587,82 @@ def test_the_sla_clock_uses_the_segments_business_hours_and_time_zone(client, sd
         row = row_html(client.get(QUEUE).text, lead)
 
     assert "2 h left" in row
+
+
+# Opening the forms ---------------------------------------------------------------------------
+
+
+def test_a_row_offers_accept_and_reject_as_links_that_fetch_the_forms(client, sdr):
+    lead = mql()
+    client.force_login(sdr)
+
+    row = row_html(client.get(QUEUE).text, lead)
+
+    assert f'hx-get="{accept_url(lead)}"' in row
+    assert f'hx-get="{reject_url(lead)}"' in row
+    assert f'href="/queue/?focus={lead.pk}&amp;act=accept#lead-{lead.pk}"' in row
+    assert "<form" not in row
+
+
+def test_htmx_fetches_the_row_with_the_accept_form_open_and_filled_with_defaults(client, sdr):
+    lead = mql(source="demo_request")
+    client.force_login(sdr)
+
+    response = client.get(
+        accept_url(lead),
+        headers={**HTMX, "HX-Current-URL": "http://testserver/queue/?source=demo_request"},
+    )
+
+    assert response.status_code == 200
+    row = row_html(response.text, lead)
+    assert '<details class="act act-accept" open>' in row
+    assert '<details class="act act-reject">' in row
+    assert f'<option value="{sdr.pk}" selected>Priya Shah</option>' in row
+    assert 'value="Book the demo they asked for"' in row
+    assert 'name="next" value="/queue/?source=demo_request"' in row
+    assert "HX-Request" in response["Vary"]
+
+
+def test_htmx_fetches_the_row_with_the_reject_form_open(client, sdr):
+    lead = mql()
+    client.force_login(sdr)
+
+    row = row_html(client.get(reject_url(lead), headers=HTMX).text, lead)
+
+    assert '<details class="act act-reject" open>' in row
+    assert '<option value="timing" data-needs="recycle">Timing</option>' in row
+    assert '<option value="duplicate" data-needs="linked">Duplicate</option>' in row
+
+
+def test_without_htmx_a_form_opens_on_the_queue_page_with_the_lead_first(client, sdr):
+    lead = mql()
+    mql()
+    client.force_login(sdr)
+
+    redirect = client.get(reject_url(lead))
+    page = client.get(QUEUE, {"focus": lead.pk, "act": "reject"})
+
+    assert redirect.status_code == 302
+    assert redirect.url == f"{QUEUE}?focus={lead.pk}&act=reject#lead-{lead.pk}"
+    assert page.context["focus_lead"] == lead
+    assert "Reject this lead" in page.text
+    assert '<details class="act act-reject" open>' in row_html(page.text, lead)
+    assert page.text.count(f'id="lead-{lead.pk}"') == 1
+
+
+def test_opening_a_form_on_a_lead_someone_moved_says_so(client, sdr, other_sdr):
+    lead = mql()
+    transition_lead(
+        lead=lead,
+        to=Stage.DISQUALIFIED,
+        actor=other_sdr,
+        evidence=Evidence(reason_code=reason("junk"), note="Spam"),
+    )
+    client.force_login(sdr)
+
+    response = client.get(accept_url(lead), headers=HTMX)
+
+    assert "This lead was already moved to Disqualified by Tom Becker" in response.text
 
 
 # Accept --------------------------------------------------------------------------------------
@@ -903,7 +986,7 @@ def test_the_reject_form_offers_only_rejection_codes(client, sdr):
     lead = mql()
     client.force_login(sdr)
 
-    html = client.get(QUEUE).text
+    html = client.get(reject_url(lead), headers=HTMX).text
     response = client.post(reject_url(lead), reject_data(reason_code="lost_to_price"), headers=HTMX)
 
     assert 'value="bad_fit"' in html and 'value="timing"' in html
