@@ -243,7 +243,11 @@ def _counters_context(request: HttpRequest, segments: list, next_url: str) -> di
     """Counters and the filtered count, as the page the SDR is looking at would show them."""
     now = timezone.now()
     scope = QueueScope.for_user(request.user, segments)
+    counters = queue.queue_counters(user=request.user, scope=scope, now=now)
     params = _params_of(next_url)
+    params.pop("page", None)
+    if not params:  # the whole queue: its count is the counter's
+        return {"counters": counters, "match_count": counters.waiting, "filters_active": False}
     filters = QueueFilter(
         params,
         queryset=queue.queue_leads(scope),
@@ -252,7 +256,6 @@ def _counters_context(request: HttpRequest, segments: list, next_url: str) -> di
         owners=queue.owner_choices() if params.get("owner") else (),
         now=now,
     )
-    counters = queue.queue_counters(user=request.user, scope=scope, now=now)
     return {
         "counters": counters,
         "match_count": filters.qs.count() if filters.active else counters.waiting,

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from django import template
 from django.urls import get_script_prefix, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from .. import queue
@@ -106,3 +106,19 @@ def reason_options(context, codes, chosen) -> str:
         return mark_safe("".join(options))
 
     return _memo(context, ("reasons", id(codes), chosen), build)
+
+
+@register.simple_tag
+def choice_options(bound_field) -> str:
+    """A choice field's <option>s, `selected` on its value: what {{ field }} renders, without
+    a template per option (the queue's filters render on every page and every htmx swap)."""
+    value = bound_field.value()
+    chosen = "" if value is None else str(value)
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (key, mark_safe(" selected") if str(key) == chosen else "", label)
+            for key, label in bound_field.field.choices
+        ),
+    )
