@@ -23,19 +23,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
-    Aggregate,
     Case,
     CharField,
     Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
     F,
-    OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -43,7 +37,14 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Contact, IcpTier
-from qualification.models import Lead, SlaBreachNotice, Source, Stage, StageTransition
+from qualification.models import (
+    Lead,
+    Segment,
+    SlaBreachNotice,
+    Source,
+    Stage,
+    StageTransition,
+)
 
 from .sampling import REJECTIONS, came_back
 
@@ -56,17 +57,7 @@ DIMENSIONS = {
 }
 DEFAULT_DIMENSION = "segment"
 NONE_LABEL = "(none)"
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
-
-    function = "percentile_cont"
-    name = "PercentileCont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
+REPORT_WORK_MEM = "64MB"
 
 
 def percentiles_supported() -> bool:
@@ -185,53 +176,88 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
     )
 
 
-def _cohort(start: dt.datetime, end: dt.datetime, dim: str, now: dt.datetime):
-    entered = StageTransition.objects.filter(
-        to_stage=Stage.MQL, occurred_at__gte=start, occurred_at__lt=end
-    )
-    mql_at = Subquery(
-        entered.filter(lead=OuterRef("pk")).order_by("occurred_at").values("occurred_at")[:1]
-    )
+def _tables(dimension: str) -> tuple[str, str]:
+    """The dimension's SQL column and the joins it needs (only those: PostgreSQL does not drop
+    unused inner joins)."""
+    column = DIMENSIONS[dimension][2]
+    joins = f"JOIN {Lead._meta.db_table} l ON l.id = {{lead_id}}"
+    if column.startswith("c."):
+        joins += f" JOIN {Contact._meta.db_table} c ON c.id = l.contact_id"
+    if column.startswith("s."):
+        joins += f" JOIN {Segment._meta.db_table} s ON s.id = l.segment_id"
+    return column, joins
 
-    def reached(stage: str) -> Exists:
-        return Exists(
-            StageTransition.objects.filter(
-                lead=OuterRef("pk"), to_stage=stage, occurred_at__gte=OuterRef("mql_at")
-            )
-        )
 
-    touched = Q(first_touch_at__gte=F("mql_at"))
-    overdue = Q(stage=Stage.MQL, first_touch_at__isnull=True, sla_due_at__lt=now)
-    leads = (
-        Lead.objects.filter(pk__in=entered.values("lead_id"))
-        .annotate(
-            mql_at=mql_at,
-            reached_sal=reached(Stage.SAL),
-            reached_sql=reached(Stage.SQL),
-            reached_opportunity=reached(Stage.OPPORTUNITY),
-            breach_noticed=Exists(
-                SlaBreachNotice.objects.filter(
-                    lead=OuterRef("pk"), stage=Stage.MQL, sla_due_at__gte=OuterRef("mql_at")
-                )
-            ),
-            first_touch=ExpressionWrapper(
-                F("first_touch_at") - F("mql_at"), output_field=DurationField()
-            ),
-        )
-        .order_by()
-    )
-    aggregates = {
-        "mql": Count("pk"),
-        "sal": Count("pk", filter=Q(reached_sal=True)),
-        "sql": Count("pk", filter=Q(reached_sql=True)),
-        "opportunity": Count("pk", filter=Q(reached_opportunity=True)),
-        "sla_due": Count("pk", filter=touched | overdue),
-        "sla_breached": Count("pk", filter=(touched & Q(breach_noticed=True)) | overdue),
+def _params(**values) -> dict:
+    """Datetimes as the backend stores them (SQLite keeps naive UTC text)."""
+    return {
+        name: connection.ops.adapt_datetimefield_value(value)
+        if isinstance(value, dt.datetime)
+        else value
+        for name, value in values.items()
     }
-    if percentiles_supported():
-        aggregates["ftt_median"] = PercentileCont("first_touch", 0.5, filter=touched)
-        aggregates["ftt_p90"] = PercentileCont("first_touch", 0.9, filter=touched)
-    return leads, aggregates
+
+
+def _cohort(start: dt.datetime, end: dt.datetime, dimension: str, now: dt.datetime) -> list[dict]:
+    """The MQL cohort's funnel, first touch and SLA per group, and (on PostgreSQL, through
+    GROUPING SETS) the whole cohort's row, with group None and `total` true: one query."""
+    column, joins = _tables(dimension)
+    joins = joins.format(lead_id="r.lead_id")
+    transitions = StageTransition._meta.db_table
+    postgres = percentiles_supported()
+    ftt = "l.first_touch_at - r.mql_at" if postgres else "NULL"
+    extra = (
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY ftt) FILTER (WHERE touched = 1), "
+        "percentile_cont(0.9) WITHIN GROUP (ORDER BY ftt) FILTER (WHERE touched = 1), "
+        "GROUPING(grp)"
+        if postgres
+        else "NULL, NULL, 0"
+    )
+    grouping = "GROUPING SETS ((grp), ())" if postgres else "grp"
+    sql = f"""
+        WITH entered AS (
+            SELECT lead_id, MIN(occurred_at) AS mql_at
+            FROM {transitions}
+            WHERE to_stage = 'mql' AND occurred_at >= %(start)s AND occurred_at < %(end)s
+            GROUP BY lead_id
+        ), reached AS (
+            SELECT e.lead_id, e.mql_at,
+                   MAX(CASE WHEN t.to_stage = 'sal' THEN 1 ELSE 0 END) AS sal,
+                   MAX(CASE WHEN t.to_stage = 'sql' THEN 1 ELSE 0 END) AS sql_,
+                   MAX(CASE WHEN t.to_stage = 'opportunity' THEN 1 ELSE 0 END) AS opp
+            FROM entered e
+            LEFT JOIN {transitions} t
+                 ON t.lead_id = e.lead_id AND t.occurred_at >= e.mql_at
+                AND t.to_stage IN ('sal', 'sql', 'opportunity')
+            GROUP BY e.lead_id, e.mql_at
+        ), notices AS (
+            SELECT lead_id, MAX(sla_due_at) AS last_due
+            FROM {SlaBreachNotice._meta.db_table}
+            WHERE stage = 'mql' AND sla_due_at >= %(start)s
+            GROUP BY lead_id
+        ), cohort AS (
+            SELECT {column} AS grp, r.sal, r.sql_, r.opp, {ftt} AS ftt,
+                   CASE WHEN l.first_touch_at >= r.mql_at THEN 1 ELSE 0 END AS touched,
+                   CASE WHEN l.stage = 'mql' AND l.first_touch_at IS NULL
+                         AND l.sla_due_at < %(now)s THEN 1 ELSE 0 END AS overdue,
+                   CASE WHEN n.last_due >= r.mql_at THEN 1 ELSE 0 END AS noticed
+            FROM reached r {joins}
+            LEFT JOIN notices n ON n.lead_id = r.lead_id
+        )
+        SELECT grp, COUNT(*), SUM(sal), SUM(sql_), SUM(opp),
+               SUM(CASE WHEN touched = 1 OR overdue = 1 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN (touched = 1 AND noticed = 1) OR overdue = 1 THEN 1 ELSE 0 END),
+               {extra}
+        FROM cohort
+        GROUP BY {grouping}
+    """  # noqa: S608 - every interpolated name is ours, the values are parameters
+    names = ("mql", "sal", "sql", "opportunity", "sla_due", "sla_breached", "ftt_median", "ftt_p90")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _params(start=start, end=end, now=now))
+        return [
+            {"group": grp, "total": bool(total), **dict(zip(names, values, strict=True))}
+            for grp, *values, total in cursor.fetchall()
+        ]
 
 
 def _acceptance(start: dt.datetime, end: dt.datetime, dim: str):
@@ -286,40 +312,36 @@ def _stage_times(start: dt.datetime, end: dt.datetime, dimension: str) -> list[t
     """(group, stage, exits, median, p90) for stays that ended in [start, end), in one query.
 
     A stay began at the lead's previous transition (or its creation) and ended at this one."""
-    column = DIMENSIONS[dimension][2]
+    column, joins = _tables(dimension)
+    joins = joins.format(lead_id="st.lead_id")
     transitions = StageTransition._meta.db_table
     percentiles = (
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY spent), "
-        "percentile_cont(0.9) WITHIN GROUP (ORDER BY spent)"
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY st.left_at - COALESCE(st.entered_at, "
+        "l.created_at)), "
+        "percentile_cont(0.9) WITHIN GROUP (ORDER BY st.left_at - COALESCE(st.entered_at, "
+        "l.created_at))"
         if percentiles_supported()
         else "NULL, NULL"
     )
     sql = f"""
-        WITH stays AS (
-            SELECT {column} AS grp, t.from_stage AS stage, t.occurred_at AS left_at,
-                   t.occurred_at - COALESCE(
-                       LAG(t.occurred_at) OVER (
-                           PARTITION BY t.lead_id ORDER BY t.occurred_at, t.id
-                       ),
-                       l.created_at
-                   ) AS spent
+        WITH moved AS (
+            SELECT DISTINCT lead_id FROM {transitions}
+            WHERE occurred_at >= %(start)s AND occurred_at < %(end)s
+        ), stays AS (
+            SELECT t.lead_id, t.from_stage AS stage, t.occurred_at AS left_at,
+                   LAG(t.occurred_at) OVER (
+                       PARTITION BY t.lead_id ORDER BY t.occurred_at, t.id
+                   ) AS entered_at
             FROM {transitions} t
-            JOIN {Lead._meta.db_table} l ON l.id = t.lead_id
-            JOIN {Contact._meta.db_table} c ON c.id = l.contact_id
-            JOIN {Lead._meta.get_field("segment").related_model._meta.db_table} s
-                 ON s.id = l.segment_id
-            WHERE t.occurred_at < %s
-              AND t.lead_id IN (
-                  SELECT lead_id FROM {transitions} WHERE occurred_at >= %s AND occurred_at < %s
-              )
+            WHERE t.occurred_at < %(end)s AND t.lead_id IN (SELECT lead_id FROM moved)
         )
-        SELECT grp, stage, COUNT(*), {percentiles}
-        FROM stays
-        WHERE left_at >= %s
-        GROUP BY grp, stage
+        SELECT {column}, st.stage, COUNT(*), {percentiles}
+        FROM stays st {joins}
+        WHERE st.left_at >= %(start)s
+        GROUP BY {column}, st.stage
     """  # noqa: S608 - every interpolated name is ours, the values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [end, start, end, start])
+        cursor.execute(sql, _params(start=start, end=end))
         return cursor.fetchall()
 
 
@@ -340,11 +362,20 @@ def funnel_report(
             rows[key] = GroupRow(key=key, label=group_label(dimension, key))
         return rows[key]
 
-    cohort, aggregates = _cohort(since, until, dim, now)
-    for found in cohort.values(group=F(dim)).annotate(**aggregates):
-        target = row(found.pop("group"))
+    total = GroupRow(key="", label="All")
+    with transaction.atomic():
+        if percentiles_supported():
+            # Sorts for the percentiles and the window stay in memory instead of spilling.
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        cohort = _cohort(since, until, dimension, now)
+        stays = _stage_times(since, until, dimension)
+    for found in cohort:
+        is_total = found.pop("total")
+        target = total if is_total else row(found.pop("group"))
+        found.pop("group", None)
         for name, value in found.items():
-            setattr(target, name, value)
+            setattr(target, name, value or (None if name.startswith("ftt") else 0))
     for query in (_acceptance(since, until, dim), _false_negatives(since, until, dim)):
         for found in query:
             target = row(found.pop("group"))
@@ -369,23 +400,18 @@ def funnel_report(
     )
     stage_times = [
         StageTime(group_label(dimension, grp), stage, exits, median, p90)
-        for grp, stage, exits, median, p90 in _stage_times(since, until, dimension)
+        for grp, stage, exits, median, p90 in stays
     ]
     order = list(Stage.values)
     stage_times.sort(key=lambda s: (s.group, order.index(s.stage) if s.stage in order else 99))
 
     ordered = sorted(rows.values(), key=lambda r: (-r.mql, r.label))
-    total = GroupRow(key="", label="All")
+    # Counts add up; the medians of the whole cohort came from its GROUPING SETS row.
     for name in (
         "mql", "sal", "sql", "opportunity", "accepted", "rejected", "sla_due", "sla_breached",
         "false_negatives", "bought",
     ):  # fmt: skip
         setattr(total, name, sum(getattr(r, name) for r in ordered))
-    if percentiles_supported() and ordered:
-        overall = cohort.aggregate(
-            ftt_median=aggregates["ftt_median"], ftt_p90=aggregates["ftt_p90"]
-        )
-        total.ftt_median, total.ftt_p90 = overall["ftt_median"], overall["ftt_p90"]
     sdrs = (
         get_user_model().objects.filter(groups__name=roles.SDR, is_active=True).distinct().count()
     )
