@@ -149,8 +149,8 @@ def _queue_context(
         paginator.count = counters.waiting  # the same rows: spare a second COUNT(*)
     page = paginator.get_page(params.get("page"))
     match_count = page.paginator.count
-    if focus_lead is not None:
-        match_count += 1
+    if focus_lead is not None and filters.qs.filter(pk=focus_lead.pk).exists():
+        match_count += 1  # the lead shown first, out of the list, matches too
     context.update(
         {
             "scope": scope,

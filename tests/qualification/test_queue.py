@@ -650,6 +650,21 @@ def test_without_htmx_a_form_opens_on_the_queue_page_with_the_lead_first(client,
     assert page.text.count(f'id="lead-{lead.pk}"') == 1
 
 
+def test_the_lead_shown_first_counts_among_the_matches_only_when_it_matches(client, sdr):
+    webinar, form = mql(source="webinar"), mql(source="form")
+    client.force_login(sdr)
+
+    other = client.get(QUEUE, {"source": "form", "focus": webinar.pk})
+    same = client.get(QUEUE, {"source": "form", "focus": form.pk})
+
+    assert other.context["focus_lead"] == webinar
+    assert other.context["match_count"] == 1
+    assert list(other.context["page"].object_list) == [form]
+    assert same.context["focus_lead"] == form
+    assert same.context["match_count"] == 1
+    assert list(same.context["page"].object_list) == []
+
+
 def test_opening_a_form_on_a_lead_someone_moved_says_so(client, sdr, other_sdr):
     lead = mql()
     transition_lead(
