@@ -70,9 +70,10 @@ def candidates(stratum: str, start: dt.datetime, end: dt.datetime) -> list[tuple
             first.setdefault(lead_id, code or "")
         return sorted(first.items())
     if stratum == Stratum.MANUAL_REVIEW:
-        rows = Lead.objects.filter(
-            manual_review=True, stage__in=OPEN_STAGES, created_at__lt=end
-        ).values_list("pk", flat=True)
+        # The band as it stands: borderline leads still waiting for someone to decide.
+        rows = Lead.objects.filter(manual_review=True, stage__in=OPEN_STAGES).values_list(
+            "pk", flat=True
+        )
         return [(pk, "") for pk in rows.order_by("pk")]
     if stratum == Stratum.STALE:
         rows = Lead.objects.filter(

@@ -7,6 +7,8 @@ from django.utils.html import format_html, format_html_join
 
 from qualification.models import Stage
 
+from ..models import Stratum
+
 register = template.Library()
 
 BAR_HEIGHT, GAP, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 20, 6, 240, 300, 60
@@ -16,6 +18,11 @@ LABEL_CHARS = 36
 @register.filter
 def stage_label(stage: str) -> str:
     return Stage(stage).label if stage in Stage.values else stage
+
+
+@register.filter
+def stratum_label(stratum: str) -> str:
+    return Stratum(stratum).label if stratum in Stratum.values else stratum
 
 
 @register.filter
