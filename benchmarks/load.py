@@ -166,12 +166,14 @@ def transition_check(since, before: dict[str, int], outcomes: dict[str, int]) ->
     return problems
 
 
-def aggregated(stats_csv: Path) -> dict[str, str]:
+def read_stats(stats_csv: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The Aggregated row, and one row per request name."""
     with stats_csv.open(encoding="utf-8") as stream:
-        for row in csv.DictReader(stream):
-            if row["Name"] == "Aggregated":
-                return row
-    raise SystemExit(f"no Aggregated row in {stats_csv}")
+        rows = list(csv.DictReader(stream))
+    total = [row for row in rows if row["Name"] == "Aggregated"]
+    if not total:
+        raise SystemExit(f"no Aggregated row in {stats_csv}")
+    return total[0], [row for row in rows if row["Name"] != "Aggregated"]
 
 
 def main() -> None:
@@ -248,7 +250,7 @@ def main() -> None:
                 stop(sweeper, "sweep")
             stop(gunicorn, "gunicorn")
         sweeps = [json.loads(line) for line in (out / "sweep.log").read_text().splitlines()]
-        stats = aggregated(out / "load_stats.csv")
+        stats, endpoints = read_stats(out / "load_stats.csv")
         outcomes = json.loads((out / "outcomes.json").read_text())
         server_errors = (out / "gunicorn.log").read_text().count("Traceback")
         failures_csv = (out / "load_failures.csv").read_text().strip().splitlines()[1:]
@@ -256,10 +258,16 @@ def main() -> None:
     rps = float(stats["Requests/s"])
     p50, p95, p99 = (float(stats[k]) for k in ("50%", "95%", "99%"))
     print(f"load: {USERS} SDRs for {SECONDS} s, gunicorn ×{WORKERS} on 127.0.0.1, SLA sweep on")
+    print(f"  machine      {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
     print(f"  requests     {requests:,} ({rps:.1f}/s)")
     print(
         f"  latency      p50 {p50:.0f} ms · p95 {p95:.0f} ms · p99 {p99:.0f} ms (target p95 < 300)"
     )
+    for row in endpoints:
+        print(
+            f"    {row['Type']:4} {row['Name']:32} {int(row['Request Count']):5}  "
+            f"p50 {float(row['50%']):5.0f} · p95 {float(row['95%']):5.0f} ms"
+        )
     print(f"  errors       {failures} failed requests, {outcomes['5xx']} 5xx (target 0)")
     for line in failures_csv:
         print(f"    {line}")
