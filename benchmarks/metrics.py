@@ -77,9 +77,7 @@ def main() -> int:
 
     cases = [
         ("last 90 days by segment (default)", {}),
-        ("last 90 days by source", {"by": "source"}),
         ("last 90 days by persona", {"by": "persona"}),
-        ("last 90 days by ICP tier", {"by": "tier"}),
         (
             "last 365 days by segment",
             {"start": (today - dt.timedelta(days=364)).isoformat(), "end": today.isoformat()},
