@@ -33,6 +33,13 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
+@pytest.fixture(autouse=True)
+def _fresh_broker_pools():
+    # An earlier test's real worker may have closed pools Celery still holds (even eager runs
+    # acquire a producer): start from none.
+    _forget_broker()
+
+
 def kill_our_connection() -> None:
     """Terminate this test's PostgreSQL backend from a second connection, as a failover or an
     administrator's pg_terminate_backend would."""
