@@ -52,8 +52,8 @@ REJECT_FIELDS = ("reason_code", "note", "recycle_on", "duplicate_of")
 
 
 class _Blank(dict):
-    """A mapping whose missing keys read as `empty`, without raising: the template looks up
-    every field's errors on every row, and fifty rows of failed lookups add up."""
+    """A mapping whose missing keys read as `empty`, without raising: the row template looks
+    up every field's value and errors, and a page of failed lookups adds up."""
 
     def __init__(self, data=(), empty=""):
         super().__init__(data)
@@ -95,7 +95,8 @@ def _row_context(request: HttpRequest, *, now: dt.datetime, next_url: str) -> di
         if can_accept
         else [],
         "default_owner": str(user.pk),
-        "reason_codes": list(queue.rejection_codes()) if can_reject else [],
+        # A queryset, run only if a form is drawn (list rows carry links, not forms).
+        "reason_codes": queue.rejection_codes() if can_reject else [],
         "next_url": next_url,
     }
 

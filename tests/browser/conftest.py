@@ -1,8 +1,8 @@
 """Real Chromium for the browser tests: Debian's /usr/bin/chromium driven by Playwright.
 
 Playwright's sync API keeps an event loop running in the test thread, so Django's guard against
-database calls from async code must be lifted here (and only here). Tests that use these fixtures
-talk to `live_server`, whose thread sees only committed data: mark them
+database calls from async code is lifted here, while the browser runs, and only then. Tests
+that use these fixtures talk to `live_server`, whose thread sees only committed data: mark them
 `@pytest.mark.django_db(transaction=True, serialized_rollback=True)` (the rollback keeps the
 groups and reason codes the migrations seed for the tests that run after them).
 """
@@ -14,8 +14,6 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.factories import PASSWORD
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -24,6 +22,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 TIMEOUT_MS = 5_000
+# Playwright's sync API runs an event loop in the test thread; Django would take every ORM call
+# there for async code and refuse it.
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
 @pytest.fixture(scope="session")
@@ -59,14 +60,24 @@ def browser(django_db_setup, django_db_blocker) -> Browser:
             for alias in connections
             if hasattr(connections[alias], "_test_serialized_contents")
         }
-    with sync_playwright() as playwright:
-        for alias, contents in serialized.items():
-            connections[alias]._test_serialized_contents = contents
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+    # Only while Playwright's loop runs: set for the whole session, it would leak into every
+    # subprocess a test starts (`check --deploy` refuses it, rightly).
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            for alias, contents in serialized.items():
+                connections[alias]._test_serialized_contents = contents
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture
