@@ -15,7 +15,10 @@ PRODUCTION = {
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, **PRODUCTION}
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE in this process; production
+    # would not have it (and the checklist rightly refuses it).
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**inherited, **PRODUCTION}
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
