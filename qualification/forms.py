@@ -8,24 +8,33 @@ import re
 from django import forms
 
 from .models import Lead
-from .queue import owner_candidates, rejection_codes
+from .queue import is_owner_role, owner_candidates, rejection_codes
 
 _LEAD_NUMBER = re.compile(r"(?:^#?|/leads/)(\d+)/?$")
 
 
 class AcceptForm(forms.Form):
-    owner = forms.ModelChoiceField(
-        queryset=owner_candidates(),
-        error_messages={
-            "required": "an owner is required",
-            "invalid_choice": "choose an active SDR or AE as the owner",
-        },
-    )
+    owner = forms.IntegerField(error_messages={"required": "an owner is required"})
     icp_confirmed = forms.BooleanField(required=False, label="ICP confirmed at account level")
     next_action = forms.CharField(required=False, max_length=255)
     next_action_due = forms.DateField(
         required=False, error_messages={"invalid": "enter the due date as YYYY-MM-DD"}
     )
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean_owner(self):
+        """An active SDR or AE. Most often the SDR accepting, already loaded with their roles."""
+        pk = self.cleaned_data["owner"]
+        actor = self.actor
+        if actor is not None and actor.pk == pk and actor.is_active and is_owner_role(actor):
+            return actor
+        owner = owner_candidates().filter(pk=pk).first()
+        if owner is None:
+            raise forms.ValidationError("choose an active SDR or AE as the owner")
+        return owner
 
 
 class RejectForm(forms.Form):

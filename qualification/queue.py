@@ -152,6 +152,10 @@ def queue_counters(*, user: AbstractBaseUser, scope: QueueScope, now: dt.datetim
     return Counters(counts["waiting"], counts["breached"], mine_today)
 
 
+def is_owner_role(user: AbstractBaseUser) -> bool:
+    return bool(roles.user_roles(user) & set(OWNER_ROLES))
+
+
 def owner_candidates():
     """Who an accepted lead may go to: active SDRs and AEs."""
     memberships = User.groups.through.objects.filter(

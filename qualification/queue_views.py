@@ -215,7 +215,7 @@ def _lead_to_act_on(request: HttpRequest, pk: int, permission: str) -> tuple[Lea
     """The lead, if the user may act on it from the queue; 403 otherwise."""
     if not request.user.has_perm(permission):
         raise PermissionDenied
-    lead = get_object_or_404(Lead.objects.with_brief(), pk=pk)
+    lead = get_object_or_404(Lead.objects.with_brief().queue_rows(), pk=pk)
     segments = queue.queue_segments(request.user)
     if not QueueScope.for_user(request.user, segments).allows(lead):
         raise PermissionDenied
@@ -283,7 +283,7 @@ def _refused(
     errors: dict,
 ) -> HttpResponse:
     """Show the refusal next to the fields, with what was typed; nothing was changed."""
-    lead = Lead.objects.with_brief().get(pk=lead.pk)
+    lead = Lead.objects.with_brief().queue_rows().get(pk=lead.pk)
     if lead.stage != Stage.MQL:
         return _gone(request, lead, segments, next_url, queue.moved_message(lead))
     fields = ACCEPT_FIELDS if action == "accept" else REJECT_FIELDS
@@ -360,7 +360,7 @@ def accept_lead(request: HttpRequest, pk: int) -> HttpResponse:
         return _gone(request, lead, segments, next_url, queue.moved_message(lead))
     if request.method == "GET":
         return _open_form(request, lead, next_url, "accept")
-    form = AcceptForm(request.POST)
+    form = AcceptForm(request.POST, actor=request.user)
     if form.is_valid():
         data = form.cleaned_data
         try:
