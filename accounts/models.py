@@ -80,6 +80,25 @@ class Account(models.Model):
         return self.name
 
 
+PERSONA_LABELS = {
+    "c_level": "C-level",
+    "vp": "VP",
+    "director": "Director",
+    "manager": "Manager",
+    "individual": "Individual contributor",
+    "student": "Student",
+    "executive": "Executive",
+    "finance": "Finance",
+    "it_engineering": "IT & engineering",
+    "marketing": "Marketing",
+    "sales": "Sales",
+    "operations": "Operations",
+    "hr": "HR",
+    "product": "Product",
+    "other": "Other",
+}
+
+
 class Contact(models.Model):
     class EmailKind(models.TextChoices):
         WORK = "work", "Work"
@@ -131,8 +150,9 @@ class Contact(models.Model):
 
     @property
     def persona(self) -> str:
+        """`VP · Sales`, `C-level · Finance`: the normalised title as people say it."""
         return " · ".join(
-            part.replace("_", " ").title()
+            PERSONA_LABELS.get(part, part.replace("_", " ").capitalize())
             for part in (self.persona_seniority, self.persona_function)
             if part
         )

@@ -194,11 +194,13 @@ def _not_a_timing_code(c: Check) -> str | None:
 
 
 def _timing_code(c: Check) -> str | None:
+    """Rejecting to nurture takes a code that schedules a return (`timing`, or any code RevOps
+    marks as needing a recycle date)."""
     code = c.evidence.reason_code
     if code is None:
         return "reason code is required"
-    if code.code != "timing":
-        return "rejecting to nurture needs the reason code “timing”"
+    if not code.active or not code.for_rejection or not code.requires_recycle_date:
+        return f"“{code.label}” does not send a lead to nurture; use a timing reason"
     return None
 
 

@@ -111,3 +111,13 @@ class TestContactEmail:
         ContactFactory(email="")
         ContactFactory(email=None)
         assert Contact.objects.filter(email__isnull=True).count() == 2
+
+
+def test_a_persona_reads_as_people_say_it():
+    from accounts.models import Contact
+
+    assert Contact(persona_seniority="vp", persona_function="sales").persona == "VP · Sales"
+    assert Contact(persona_seniority="c_level", persona_function="it_engineering").persona == (
+        "C-level · IT & engineering"
+    )
+    assert Contact().persona == ""

@@ -157,7 +157,7 @@ def test_each_row_shows_the_handoff_brief(client, sdr):
     for text in (
         str(lead.contact),
         "VP Revenue Operations",
-        "Vp · Sales",  # persona: seniority · function
+        "VP · Sales",  # persona: seniority · function
         lead.account.name,
         "Tier A",
         "High intent · 82",

@@ -322,7 +322,7 @@ class TestRejectToNurture:
             sdr,
             timing_evidence(reason_code=reason("no_budget")),
             "reason_code",
-            "rejecting to nurture needs the reason code “timing”",
+            "“No budget” does not send a lead to nurture; use a timing reason",
         )
 
     def test_it_refuses_an_ae_who_does_not_own_the_lead(self, ae):
@@ -925,3 +925,16 @@ def test_a_rule_transition_leaves_history_naming_the_rule():
 
 def test_every_row_of_the_table_is_covered_by_a_success_test():
     assert set(SUCCESSFUL_MOVES) | {"recycle"} == {row.name for row in TRANSITIONS}
+
+
+def test_a_code_revops_marks_as_needing_a_recycle_date_can_reject_to_nurture(sdr):
+    code = ReasonCode.objects.create(
+        code="budget_cycle", label="Next budget cycle", requires_recycle_date=True
+    )
+    lead = mql()
+
+    transition_lead(
+        lead=lead, to=Stage.NURTURE, actor=sdr, evidence=timing_evidence(reason_code=code)
+    )
+
+    assert lead.stage == Stage.NURTURE and lead.reason_code == code
