@@ -16,43 +16,42 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HE
 sys.path.append(str(HERE))
 
 
-def setup_django(database: str, *, fresh: bool = False) -> None:
-    """Point Django at `database` on the server of DATABASE_URL (default: local PostgreSQL)."""
+def admin_connection(url: str):
+    """An autocommit connection to the `postgres` database of the server `url` names."""
     import dj_database_url
     import psycopg
 
-    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/leadreview"
-    config = dj_database_url.parse(base)
-    server = dict(
-        host=config["HOST"] or "127.0.0.1",
-        port=config["PORT"] or 5432,
-        user=config["USER"] or "postgres",
-        password=config["PASSWORD"] or None,
+    config = dj_database_url.parse(url)
+    if "postgresql" not in config["ENGINE"]:
+        raise SystemExit(f"The benchmarks need PostgreSQL; DATABASE_URL is {url!r}.")
+    return psycopg.connect(
+        dbname="postgres",
+        autocommit=True,
+        host=config.get("HOST") or "127.0.0.1",
+        port=config.get("PORT") or 5432,
+        user=config.get("USER") or "postgres",
+        password=config.get("PASSWORD") or None,
     )
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        exists = admin.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [database]
-        ).fetchone()
-        if exists and fresh:
-            admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{database}"')
-    auth = config["USER"] or "postgres"
-    if config["PASSWORD"]:
-        auth += f":{config['PASSWORD']}"
-    os.environ["DATABASE_URL"] = f"postgres://{auth}@{server['host']}:{server['port']}/{database}"
-    os.environ.setdefault("SECRET_KEY", "benchmarks-only")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("TESTING", "1")  # plain static storage, fast password hashing
-    os.environ["CELERY_BROKER_URL"] = ""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadreview.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-    from django.core.management import call_command
 
-    django.setup()
-    call_command("migrate", verbosity=0)
+
+def setup_django(database: str, *, fresh: bool = False) -> None:
+    """Point Django at a database of this script's own, on the server of DATABASE_URL (default:
+    local PostgreSQL); `fresh` drops it first. seed_large.setup_django does the rest."""
+    from urllib.parse import urlsplit
+
+    from psycopg import sql
+
+    base = urlsplit(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/x")
+    url = base._replace(path=f"/{database}").geturl()
+    if fresh:
+        with admin_connection(url) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+            )
+    os.environ["DATABASE_URL"] = url
+    from seed_large import setup_django as configure  # the one place benchmarks set up Django
+
+    configure()
 
 
 def peak_rss_mib() -> float:

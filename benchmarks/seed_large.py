@@ -168,24 +168,14 @@ def setup_django() -> None:
 
 def _create_database(url: str) -> None:
     import dj_database_url
-    import psycopg
+    from _setup import admin_connection
     from psycopg import sql
 
-    config = dj_database_url.parse(url)
-    if "postgresql" not in config["ENGINE"]:
-        raise SystemExit(f"The benchmarks need PostgreSQL; DATABASE_URL is {url!r}.")
-    server = {
-        "host": config.get("HOST") or "127.0.0.1",
-        "port": config.get("PORT") or 5432,
-        "user": config.get("USER") or "postgres",
-        "password": config.get("PASSWORD") or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        found = admin.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
+    name = dj_database_url.parse(url)["NAME"]
+    with admin_connection(url) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not found:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def ensure_large_dataset(*, verbose: bool = False) -> dict:
