@@ -624,12 +624,14 @@ def _transitions(cursor, lead_base: int, people) -> int:
     cursor.execute(
         f"""
         INSERT INTO qualification_stagetransition (lead_id, from_stage, to_stage, name, actor_id,
-            rule, occurred_at, reason_code_id, note, evidence)
+            rule, occurred_at, from_stage_entered_at, reason_code_id, note, evidence)
         SELECT l.id, 'new', 'mql', 'mark-mql', NULL, 'intent-score',
-            CASE WHEN l.stage = 'mql' THEN l.stage_entered_at
-                 ELSE l.created_at + (l.stage_entered_at - l.created_at) / 2 END,
-            NULL, '', jsonb_build_object('intent_score', l.intent_score)
+            m.marked_at, LEAST(l.created_at, m.marked_at), NULL, '',
+            jsonb_build_object('intent_score', l.intent_score)
         FROM qualification_lead l
+        CROSS JOIN LATERAL (SELECT
+            CASE WHEN l.stage = 'mql' THEN l.stage_entered_at
+                 ELSE l.created_at + (l.stage_entered_at - l.created_at) / 2 END AS marked_at) m
         WHERE {ours}
           AND (l.stage IN ('mql', 'sal', 'sql', 'opportunity', 'disqualified')
                OR (l.stage = 'nurture' AND l.reason_code_id IS NOT NULL AND l.owner_id IS NOT NULL))
@@ -640,8 +642,10 @@ def _transitions(cursor, lead_base: int, people) -> int:
     cursor.execute(
         f"""
         INSERT INTO qualification_stagetransition (lead_id, from_stage, to_stage, name, actor_id,
-            rule, occurred_at, reason_code_id, note, evidence)
+            rule, occurred_at, from_stage_entered_at, reason_code_id, note, evidence)
         SELECT l.id, m.from_stage, l.stage, m.name, m.actor, m.rule, l.stage_entered_at,
+            CASE WHEN m.from_stage = 'new' THEN l.created_at
+                 ELSE l.created_at + (l.stage_entered_at - l.created_at) / 2 END,
             CASE WHEN l.stage IN ('nurture', 'disqualified') THEN l.reason_code_id END,
             m.note, '{{}}'::jsonb
         FROM qualification_lead l

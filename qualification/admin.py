@@ -361,6 +361,7 @@ class StageTransitionAdmin(RecordAdmin):
         "from_stage",
         "to_stage",
         "name",
+        "time_in_stage",
         "acted_by",
         "reason_code",
     )

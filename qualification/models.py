@@ -371,6 +371,9 @@ class StageTransition(models.Model):
     )
     rule = models.CharField(max_length=60, blank=True, help_text="The rule that acted, if no one.")
     occurred_at = models.DateTimeField()
+    from_stage_entered_at = models.DateTimeField(
+        help_text="When the lead entered the stage it left: the stay this row ended began then."
+    )
     reason_code = models.ForeignKey(
         ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -394,6 +397,10 @@ class StageTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.from_stage} → {self.to_stage}"
+
+    @property
+    def time_in_stage(self) -> dt.timedelta:
+        return self.occurred_at - self.from_stage_entered_at
 
     @property
     def acted_by(self) -> str:

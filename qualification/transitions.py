@@ -646,6 +646,7 @@ def _apply(
         raise TransitionRefused(errors)
 
     from_stage = lead.stage
+    from_stage_entered_at = lead.stage_entered_at or lead.created_at or now
     for name in _LEAD_FIELDS:
         value = getattr(evidence, name)
         if value is not None:
@@ -673,6 +674,7 @@ def _apply(
         actor=None if isinstance(actor, Rule) else actor,
         rule=actor.name if isinstance(actor, Rule) else "",
         occurred_at=now,
+        from_stage_entered_at=from_stage_entered_at,
         reason_code=evidence.reason_code,
         note=note,
         evidence=_evidence_snapshot(lead, row, evidence),

@@ -131,6 +131,22 @@ def confirm_framework(lead: Lead, key: str = "bant", *, skip: tuple[str, ...] = 
     return checklist
 
 
+class StageTransitionFactory(factory.django.DjangoModelFactory):
+    """An audit row written directly, for data the engine would have made over weeks. The stay
+    it ends began an hour before it unless `from_stage_entered_at` says otherwise."""
+
+    class Meta:
+        model = StageTransition
+
+    lead = factory.SubFactory(LeadFactory)
+    from_stage = Stage.MQL
+    to_stage = Stage.SAL
+    name = "accept"
+    rule = "test"
+    occurred_at = factory.LazyFunction(timezone.now)
+    from_stage_entered_at = factory.LazyAttribute(lambda t: t.occurred_at - dt.timedelta(hours=1))
+
+
 def tomorrow() -> dt.date:
     return timezone.localdate() + dt.timedelta(days=1)
 
@@ -143,6 +159,7 @@ __all__ = [
     "PASSWORD",
     "Decimal",
     "StageTransition",
+    "StageTransitionFactory",
     "UserFactory",
     "SegmentFactory",
     "AccountFactory",

@@ -8,9 +8,16 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts import roles
-from qualification.models import Lead, Segment, Stage, StageTransition
+from qualification.models import Lead, Segment, Stage
 from review.models import ReviewSession
-from tests.factories import ContactFactory, LeadFactory, SegmentFactory, UserFactory, reason
+from tests.factories import (
+    ContactFactory,
+    LeadFactory,
+    SegmentFactory,
+    StageTransitionFactory,
+    UserFactory,
+    reason,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,7 +45,7 @@ def rejected(last_month):
             reason_code=reason(code),
             contact=ContactFactory(first_name=name, last_name="Lovelace"),
         )
-        StageTransition.objects.create(
+        StageTransitionFactory(
             lead=lead,
             from_stage=Stage.MQL,
             to_stage=Stage.DISQUALIFIED,

@@ -20,7 +20,7 @@ from tests.factories import (
     BuyingGroupRoleFactory,
     ContactFactory,
     LeadFactory,
-    StageTransition,
+    StageTransitionFactory,
     UserFactory,
 )
 
@@ -51,7 +51,7 @@ def test_the_account_owner_works_the_lead(ae):
 
 def test_an_sdr_who_moved_the_lead_works_it(sdr):
     lead = LeadFactory(stage=Stage.SAL, owner=UserFactory(role=roles.AE))
-    StageTransition.objects.create(
+    StageTransitionFactory(
         lead=lead, from_stage="mql", to_stage="sal", name="accept", actor=sdr, occurred_at=NOW
     )
     assert discovery.can_work_lead(sdr, lead)

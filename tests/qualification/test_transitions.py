@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -938,3 +939,22 @@ def test_a_code_revops_marks_as_needing_a_recycle_date_can_reject_to_nurture(sdr
     )
 
     assert lead.stage == Stage.NURTURE and lead.reason_code == code
+
+
+def test_each_transition_records_when_the_stay_it_ends_began(sdr):
+    """Time in stage is read off the audit row: the first stay began when the lead arrived,
+    each later one at the previous transition."""
+    lead = LeadFactory(intent_score=72)
+    arrived = lead.stage_entered_at
+
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=5), tick=False):
+        marked = transition_lead(lead=lead, to=Stage.MQL, actor=SCORING_RULE)
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=8), tick=False):
+        accepted = transition_lead(
+            lead=lead, to=Stage.SAL, actor=sdr, evidence=accept_evidence(sdr)
+        )
+
+    assert marked.from_stage_entered_at == arrived
+    assert accepted.from_stage_entered_at == marked.occurred_at
+    assert accepted.time_in_stage == accepted.occurred_at - marked.occurred_at
+    assert accepted.time_in_stage > dt.timedelta(hours=2)

@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from qualification.models import Stage
+from qualification.models import Stage, StageTransition
 from qualification.transitions import Evidence, Rule, transition_lead
 from tests.factories import (
     ActivityFactory,
     LeadFactory,
-    StageTransition,
+    StageTransitionFactory,
     UserFactory,
     reason,
 )
@@ -405,7 +405,7 @@ def test_the_lead_page_runs_as_many_queries_for_thirty_events_as_for_five(client
     def add_history(count: int) -> None:
         for _ in range(count):
             ActivityFactory(lead=lead, actor=UserFactory())
-            StageTransition.objects.create(
+            StageTransitionFactory(
                 lead=lead,
                 from_stage=Stage.NEW,
                 to_stage=Stage.MQL,

@@ -21,6 +21,10 @@ def at(month: int, day: int, hour: float) -> dt.datetime:
 
 
 def step(lead, from_stage, to_stage, name, when, code=None):
+    """The engine's audit row, backdated: the stay it ends began at the lead's previous step, or
+    when the lead was created."""
+    previous = StageTransition.objects.filter(lead=lead).order_by("occurred_at").last()
+    entered = previous.occurred_at if previous else Lead.objects.get(pk=lead.pk).created_at
     StageTransition.objects.create(
         lead=lead,
         from_stage=from_stage,
@@ -28,6 +32,7 @@ def step(lead, from_stage, to_stage, name, when, code=None):
         name=name,
         rule="test",
         occurred_at=when,
+        from_stage_entered_at=entered,
         reason_code=reason(code) if code else None,
     )
 

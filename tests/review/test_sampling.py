@@ -6,7 +6,7 @@ from django.utils import timezone
 from qualification.models import Lead, Stage, StageTransition
 from review.models import Stratum
 from review.sampling import month_bounds, sample_leads
-from tests.factories import LeadFactory, reason
+from tests.factories import LeadFactory, StageTransitionFactory, reason
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def _in_month(day: int, hour: int = 12) -> dt.datetime:
 
 def _rejected(code: str, day: int = 5):
     lead = LeadFactory(stage=Stage.DISQUALIFIED, reason_code=reason(code))
-    StageTransition.objects.create(
+    StageTransitionFactory(
         lead=lead,
         from_stage=Stage.MQL,
         to_stage=Stage.DISQUALIFIED,
@@ -34,7 +34,7 @@ def _rejected(code: str, day: int = 5):
 
 def _came_back(day: int = 10):
     lead = LeadFactory(stage=Stage.MQL)
-    StageTransition.objects.create(
+    StageTransitionFactory(
         lead=lead,
         from_stage=Stage.DISQUALIFIED,
         to_stage=Stage.MQL,
@@ -103,7 +103,7 @@ def test_no_lead_is_drawn_twice_even_when_it_fits_several_strata(population):
         lead.stale_since = _in_month(2)
         lead.save()
     for lead in population[Stratum.FALSE_NEGATIVE]:
-        StageTransition.objects.create(
+        StageTransitionFactory(
             lead=lead,
             from_stage=Stage.MQL,
             to_stage=Stage.DISQUALIFIED,

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from qualification.models import Lead, Segment, Stage, StageTransition
+from qualification.models import Lead, Segment, Stage
 from review.models import Decision, ReviewItem, ReviewSession, RuleChangeProposal, Stratum
-from tests.factories import LeadFactory, SegmentFactory, reason
+from tests.factories import LeadFactory, SegmentFactory, StageTransitionFactory, reason
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def _item(session, lead, position=1):
 
 def _rejected_lead(when=None):
     lead = LeadFactory(stage=Stage.DISQUALIFIED, reason_code=reason("bad_fit"))
-    StageTransition.objects.create(
+    StageTransitionFactory(
         lead=lead, from_stage=Stage.MQL, to_stage=Stage.DISQUALIFIED, name="reject", rule="t",
         occurred_at=when or dt.datetime.now(dt.UTC), reason_code=reason("bad_fit"),
         note="No budget line this year",
@@ -202,7 +202,7 @@ def test_the_old_board_lists_the_sessions(client, manager, session):
 
 def _mql_lead(segment, **kwargs):
     lead = LeadFactory(segment=segment, stage=Stage.MQL, **kwargs)
-    StageTransition.objects.create(
+    StageTransitionFactory(
         lead=lead, from_stage=Stage.NEW, to_stage=Stage.MQL, name="mark-mql", rule="t",
         occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=2),
     )  # fmt: skip

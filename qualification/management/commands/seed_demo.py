@@ -1158,7 +1158,9 @@ def backdate(demo: Demo, story: Story, at: dt.datetime) -> None:
     story's step. They stamp the real clock, so their rows are the ones at or after `demo.now`."""
     lead, fresh = story.lead, demo.now
     lead.refresh_from_db()
-    StageTransition.objects.filter(lead=lead, occurred_at__gte=fresh).update(occurred_at=at)
+    moved = StageTransition.objects.filter(lead=lead, occurred_at__gte=fresh)
+    moved.filter(from_stage_entered_at__gte=fresh).update(from_stage_entered_at=at)
+    moved.update(occurred_at=at)
     history_rows(lead).filter(history_date__gte=fresh).update(history_date=at)
     timers = {}
     if lead.stage_entered_at and lead.stage_entered_at >= fresh:
