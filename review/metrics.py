@@ -1,7 +1,7 @@
 """Funnel metrics for a period, segmented by one dimension, every aggregate computed in SQL.
 
-Each figure is one grouped query, so the page runs the same handful of queries however many
-leads there are. Definitions:
+Two statements do the work, whatever the number of leads: the cohort's funnel, and one pass
+over the period's transitions for time in stage, reasons and SDR decisions. Definitions:
 
 - **Cohort**: leads that became MQL in the period (their first MQL entry in it). Conversion
   MQL→SAL→SQL→Opportunity follows that cohort to any later stage it reached.
@@ -25,13 +25,9 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     F,
     Q,
-    Value,
-    When,
 )
 from django.utils import timezone
 
@@ -39,6 +35,7 @@ from accounts import roles
 from accounts.models import Contact, IcpTier
 from qualification.models import (
     Lead,
+    ReasonCode,
     Segment,
     SlaBreachNotice,
     Source,
@@ -200,10 +197,13 @@ def _params(**values) -> dict:
 
 def _cohort(start: dt.datetime, end: dt.datetime, dimension: str, now: dt.datetime) -> list[dict]:
     """The MQL cohort's funnel, first touch and SLA per group, and (on PostgreSQL, through
-    GROUPING SETS) the whole cohort's row, with group None and `total` true: one query."""
+    GROUPING SETS) the whole cohort's row, with group None and `total` true: one query.
+
+    One pass over the transitions since `start` gives each lead its first MQL entry in the period
+    and its latest entry into SAL, SQL and opportunity: a lead reached a stage after its MQL entry
+    exactly when its latest entry into it is not earlier."""
     column, joins = _tables(dimension)
     joins = joins.format(lead_id="r.lead_id")
-    transitions = StageTransition._meta.db_table
     postgres = percentiles_supported()
     ftt = "l.first_touch_at - r.mql_at" if postgres else "NULL"
     extra = (
@@ -215,34 +215,35 @@ def _cohort(start: dt.datetime, end: dt.datetime, dimension: str, now: dt.dateti
     )
     grouping = "GROUPING SETS ((grp), ())" if postgres else "grp"
     sql = f"""
-        WITH entered AS (
-            SELECT lead_id, MIN(occurred_at) AS mql_at
-            FROM {transitions}
-            WHERE to_stage = 'mql' AND occurred_at >= %(start)s AND occurred_at < %(end)s
+        WITH reached AS (
+            SELECT lead_id,
+                   MIN(occurred_at) FILTER (
+                       WHERE to_stage = 'mql' AND occurred_at < %(end)s) AS mql_at,
+                   MAX(occurred_at) FILTER (WHERE to_stage = 'sal') AS sal_at,
+                   MAX(occurred_at) FILTER (WHERE to_stage = 'sql') AS sql_at,
+                   MAX(occurred_at) FILTER (WHERE to_stage = 'opportunity') AS opp_at
+            FROM {StageTransition._meta.db_table}
+            WHERE occurred_at >= %(start)s
+              AND to_stage IN ('mql', 'sal', 'sql', 'opportunity')
             GROUP BY lead_id
-        ), reached AS (
-            SELECT e.lead_id, e.mql_at,
-                   MAX(CASE WHEN t.to_stage = 'sal' THEN 1 ELSE 0 END) AS sal,
-                   MAX(CASE WHEN t.to_stage = 'sql' THEN 1 ELSE 0 END) AS sql_,
-                   MAX(CASE WHEN t.to_stage = 'opportunity' THEN 1 ELSE 0 END) AS opp
-            FROM entered e
-            LEFT JOIN {transitions} t
-                 ON t.lead_id = e.lead_id AND t.occurred_at >= e.mql_at
-                AND t.to_stage IN ('sal', 'sql', 'opportunity')
-            GROUP BY e.lead_id, e.mql_at
         ), notices AS (
             SELECT lead_id, MAX(sla_due_at) AS last_due
             FROM {SlaBreachNotice._meta.db_table}
             WHERE stage = 'mql' AND sla_due_at >= %(start)s
             GROUP BY lead_id
         ), cohort AS (
-            SELECT {column} AS grp, r.sal, r.sql_, r.opp, {ftt} AS ftt,
+            SELECT {column} AS grp,
+                   CASE WHEN r.sal_at >= r.mql_at THEN 1 ELSE 0 END AS sal,
+                   CASE WHEN r.sql_at >= r.mql_at THEN 1 ELSE 0 END AS sql_,
+                   CASE WHEN r.opp_at >= r.mql_at THEN 1 ELSE 0 END AS opp,
+                   {ftt} AS ftt,
                    CASE WHEN l.first_touch_at >= r.mql_at THEN 1 ELSE 0 END AS touched,
                    CASE WHEN l.stage = 'mql' AND l.first_touch_at IS NULL
                          AND l.sla_due_at < %(now)s THEN 1 ELSE 0 END AS overdue,
                    CASE WHEN n.last_due >= r.mql_at THEN 1 ELSE 0 END AS noticed
             FROM reached r {joins}
             LEFT JOIN notices n ON n.lead_id = r.lead_id
+            WHERE r.mql_at IS NOT NULL
         )
         SELECT grp, COUNT(*), SUM(sal), SUM(sql_), SUM(opp),
                SUM(CASE WHEN touched = 1 OR overdue = 1 THEN 1 ELSE 0 END),
@@ -258,20 +259,6 @@ def _cohort(start: dt.datetime, end: dt.datetime, dimension: str, now: dt.dateti
             {"group": grp, "total": bool(total), **dict(zip(names, values, strict=True))}
             for grp, *values, total in cursor.fetchall()
         ]
-
-
-def _acceptance(start: dt.datetime, end: dt.datetime, dim: str):
-    return (
-        StageTransition.objects.filter(
-            name__in=("accept", *REJECTIONS), occurred_at__gte=start, occurred_at__lt=end
-        )
-        .order_by()
-        .values(group=F(f"lead__{dim}"))
-        .annotate(
-            accepted=Count("pk", filter=Q(name="accept")),
-            rejected=Count("pk", filter=Q(name__in=REJECTIONS)),
-        )
-    )
 
 
 def _false_negatives(start: dt.datetime, end: dt.datetime, dim: str):
@@ -290,59 +277,71 @@ def _false_negatives(start: dt.datetime, end: dt.datetime, dim: str):
     )
 
 
-def _reasons(start: dt.datetime, end: dt.datetime, dim: str):
-    return (
-        StageTransition.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-        .filter(Q(to_stage=Stage.DISQUALIFIED) | Q(name="reject-to-nurture"))
-        .order_by()
-        .values(
-            group=F(f"lead__{dim}"),
-            reason=F("reason_code__label"),
-            kind=Case(
-                When(name__in=REJECTIONS, then=Value("SDR rejection")),
-                default=Value("Disqualified"),
-                output_field=CharField(),
-            ),
-        )
-        .annotate(count=Count("pk"))
-    )
+@dataclass
+class _Moves:
+    """What the period's transitions say, from one pass over them."""
+
+    stays: list[tuple] = field(default_factory=list)  # (group, stage, exits, median, p90)
+    reasons: list[tuple] = field(default_factory=list)  # (group, kind, reason, count)
+    decisions: list[tuple] = field(default_factory=list)  # (group, accepted, rejected)
 
 
-def _stage_times(start: dt.datetime, end: dt.datetime, dimension: str) -> list[tuple]:
-    """(group, stage, exits, median, p90) for stays that ended in [start, end), in one query.
+def _moves(start: dt.datetime, end: dt.datetime, dimension: str) -> _Moves:
+    """Time in stage, exit reasons and SDR decisions for the transitions in [start, end).
 
-    A stay began at the lead's previous transition (or its creation) and ended at this one."""
+    The transitions are joined to their leads' group once (a materialised CTE) and aggregated
+    three ways. Each transition records when the lead entered the stage it left, so a stay is a
+    column difference."""
     column, joins = _tables(dimension)
-    joins = joins.format(lead_id="st.lead_id")
-    transitions = StageTransition._meta.db_table
+    joins = joins.format(lead_id="t.lead_id")
+    postgres = percentiles_supported()
+    stay = "t.occurred_at - t.from_stage_entered_at" if postgres else "NULL"
     percentiles = (
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY st.left_at - COALESCE(st.entered_at, "
-        "l.created_at)), "
-        "percentile_cont(0.9) WITHIN GROUP (ORDER BY st.left_at - COALESCE(st.entered_at, "
-        "l.created_at))"
-        if percentiles_supported()
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY stay), "
+        "percentile_cont(0.9) WITHIN GROUP (ORDER BY stay)"
+        if postgres
         else "NULL, NULL"
     )
+    rejections = ", ".join(f"%(rejection{i})s" for i in range(len(REJECTIONS)))
     sql = f"""
-        WITH moved AS (
-            SELECT DISTINCT lead_id FROM {transitions}
-            WHERE occurred_at >= %(start)s AND occurred_at < %(end)s
-        ), stays AS (
-            SELECT t.lead_id, t.from_stage AS stage, t.occurred_at AS left_at,
-                   LAG(t.occurred_at) OVER (
-                       PARTITION BY t.lead_id ORDER BY t.occurred_at, t.id
-                   ) AS entered_at
-            FROM {transitions} t
-            WHERE t.occurred_at < %(end)s AND t.lead_id IN (SELECT lead_id FROM moved)
+        WITH moves AS {"MATERIALIZED" if postgres else ""} (
+            SELECT {column} AS grp, t.from_stage, t.to_stage, t.name, t.reason_code_id,
+                   {stay} AS stay
+            FROM {StageTransition._meta.db_table} t {joins}
+            WHERE t.occurred_at >= %(start)s AND t.occurred_at < %(end)s
         )
-        SELECT {column}, st.stage, COUNT(*), {percentiles}
-        FROM stays st {joins}
-        WHERE st.left_at >= %(start)s
-        GROUP BY {column}, st.stage
+        SELECT 'stay', grp, from_stage, NULL, COUNT(*), CAST(NULL AS BIGINT), {percentiles}
+        FROM moves
+        GROUP BY grp, from_stage
+        UNION ALL
+        SELECT 'reason', grp,
+               CASE WHEN m.name IN ({rejections}) THEN 'SDR rejection' ELSE 'Disqualified' END,
+               rc.label, COUNT(*), NULL, NULL, NULL
+        FROM moves m LEFT JOIN {ReasonCode._meta.db_table} rc ON rc.id = m.reason_code_id
+        WHERE m.to_stage = 'disqualified' OR m.name = 'reject-to-nurture'
+        GROUP BY grp,
+                 CASE WHEN m.name IN ({rejections}) THEN 'SDR rejection' ELSE 'Disqualified' END,
+                 rc.label
+        UNION ALL
+        SELECT 'decision', grp, NULL, NULL,
+               SUM(CASE WHEN name = 'accept' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN name IN ({rejections}) THEN 1 ELSE 0 END), NULL, NULL
+        FROM moves
+        WHERE name = 'accept' OR name IN ({rejections})
+        GROUP BY grp
     """  # noqa: S608 - every interpolated name is ours, the values are parameters
+    params = {f"rejection{i}": name for i, name in enumerate(REJECTIONS)}
+    found = _Moves()
     with connection.cursor() as cursor:
-        cursor.execute(sql, _params(start=start, end=end))
-        return cursor.fetchall()
+        cursor.execute(sql, _params(start=start, end=end, **params))
+        for part, grp, key, reason, count, rejected, median, p90 in cursor.fetchall():
+            if part == "stay":
+                found.stays.append((grp, key, count, median, p90))
+            elif part == "reason":
+                found.reasons.append((grp, key, reason, count))
+            else:
+                found.decisions.append((grp, count, rejected))
+    return found
 
 
 def funnel_report(
@@ -365,30 +364,34 @@ def funnel_report(
     total = GroupRow(key="", label="All")
     with transaction.atomic():
         if percentiles_supported():
-            # Sorts for the percentiles and the window stay in memory instead of spilling.
+            # The percentiles' sorts and the materialised moves stay in memory, and the scans
+            # and joins over every lead take parallel workers (the planner's default costs
+            # rarely grant them to a query this size, which runs faster with them).
             with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+                cursor.execute(
+                    "SELECT set_config('work_mem', %s, true),"
+                    " set_config('parallel_setup_cost', '100', true),"
+                    " set_config('parallel_tuple_cost', '0.01', true)",
+                    [REPORT_WORK_MEM],
+                )
         cohort = _cohort(since, until, dimension, now)
-        stays = _stage_times(since, until, dimension)
+        moves = _moves(since, until, dimension)
     for found in cohort:
         is_total = found.pop("total")
         target = total if is_total else row(found.pop("group"))
         found.pop("group", None)
         for name, value in found.items():
             setattr(target, name, value or (None if name.startswith("ftt") else 0))
-    for query in (_acceptance(since, until, dim), _false_negatives(since, until, dim)):
-        for found in query:
-            target = row(found.pop("group"))
-            for name, value in found.items():
-                setattr(target, name, value)
+    for grp, accepted, rejected in moves.decisions:
+        target = row(grp)
+        target.accepted, target.rejected = accepted, rejected
+    for found in _false_negatives(since, until, dim):
+        target = row(found.pop("group"))
+        for name, value in found.items():
+            setattr(target, name, value)
     reasons = [
-        ReasonCount(
-            group_label(dimension, found["group"]),
-            found["kind"],
-            found["reason"] or "No reason",
-            found["count"],
-        )
-        for found in _reasons(since, until, dim)
+        ReasonCount(group_label(dimension, grp), kind, reason or "No reason", count)
+        for grp, kind, reason, count in moves.reasons
     ]
     reasons.sort(key=lambda r: (r.group, r.kind, -r.count, r.reason))
     totals: dict[tuple[str, str], int] = {}
@@ -400,7 +403,7 @@ def funnel_report(
     )
     stage_times = [
         StageTime(group_label(dimension, grp), stage, exits, median, p90)
-        for grp, stage, exits, median, p90 in stays
+        for grp, stage, exits, median, p90 in moves.stays
     ]
     order = list(Stage.values)
     stage_times.sort(key=lambda s: (s.group, order.index(s.stage) if s.stage in order else 99))
