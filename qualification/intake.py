@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Account, Contact
 from accounts.normalize import (
@@ -784,40 +783,28 @@ class _Batch:
         bulk.insert(self.activities)
         if self.seen_leads:
             Lead.objects.bulk_update(list(self.seen_leads.values()), ["last_activity_at"])
-        if self.changed_accounts:
-            bulk_update_with_history(
-                list(self.changed_accounts.values()),
-                Account,
-                ["industry", "employee_count", "annual_revenue", "country"],
-                default_user=self.actor,
-                default_change_reason="Merged from import",
-            )
-        if self.changed_contacts:
-            bulk_update_with_history(
-                list(self.changed_contacts.values()),
-                Contact,
-                [
-                    "account",
-                    "first_name",
-                    "last_name",
-                    "title",
-                    "persona_function",
-                    "persona_seniority",
-                    "phone",
-                    "country",
-                    "do_not_contact",
-                ],
-                default_user=self.actor,
-                default_change_reason="Merged from import",
-            )
-        if self.changed_leads:
-            bulk_update_with_history(
-                list(self.changed_leads.values()),
-                Lead,
-                ["form_answers"],
-                default_user=self.actor,
-                default_change_reason="Merged from import",
-            )
+        merged = {"history_user": self.actor, "change_reason": "Merged from import"}
+        bulk.update(
+            list(self.changed_accounts.values()),
+            ["industry", "employee_count", "annual_revenue", "country"],
+            **merged,
+        )
+        bulk.update(
+            list(self.changed_contacts.values()),
+            [
+                "account",
+                "first_name",
+                "last_name",
+                "title",
+                "persona_function",
+                "persona_seniority",
+                "phone",
+                "country",
+                "do_not_contact",
+            ],
+            **merged,
+        )
+        bulk.update(list(self.changed_leads.values()), ["form_answers"], **merged)
         touched = {lead.pk for lead in self.new_leads} | set(self.changed_leads)
         touched |= {a.lead.pk for a in self.activities}
         if touched:

@@ -242,6 +242,30 @@ class TestMappingAndDedupe:
         contact.refresh_from_db()
         assert (contact.phone, contact.country) == ("+44 20 7946 0000", "GB")
         assert Lead.objects.filter(contact=contact).count() == 1
+        merged = contact.history.order_by("-history_id").first()
+        assert (merged.history_type, merged.history_change_reason) == (
+            "~",
+            "Merged from import test",
+        )
+        assert (merged.phone, merged.country, merged.email) == (
+            "+44 20 7946 0000",
+            "GB",
+            contact.email,
+        )
+
+    def test_a_merge_fills_the_accounts_blanks_and_the_leads_answers_with_history(self, segment):
+        import_bytes(b"Email,Company\nann@acme.io,Acme\n", segment)
+        again = import_bytes(
+            b"Email,Industry,Employees,Team size\nann@acme.io,Software,250,12\n", segment
+        )
+
+        assert again.rows.get().outcome == ImportRow.Outcome.MERGED
+        account = Account.objects.get(domain="acme.io")
+        assert (account.industry, account.employee_count, account.name) == ("Software", 250, "Acme")
+        assert account.history.order_by("-history_id").first().industry == "Software"
+        lead = Lead.objects.get(contact__email="ann@acme.io")
+        assert lead.form_answers == {"Team size": "12"}
+        assert lead.history.order_by("-history_id").first().form_answers == {"Team size": "12"}
 
     def test_the_same_person_twice_in_one_file_is_one_lead(self, segment):
         content = b"Email,Title\nann@acme.io,\nAnn@Acme.io,CFO\n"
