@@ -170,8 +170,15 @@ class Lead(models.Model):
     """
 
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="leads")
+    # account and owner lead the composite indexes in Meta, which serve their lookups and
+    # foreign-key checks too: an index of their own would only slow every write.
     account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        db_index=False,
     )
     segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="leads")
     source = models.CharField(max_length=20, choices=Source.choices, blank=True)
@@ -183,6 +190,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_leads",
+        db_index=False,
     )
     fit_tier = models.CharField(max_length=3, choices=IcpTier.choices, blank=True)
     fit_override = models.TextField(
