@@ -9,6 +9,7 @@ why — and a batch costs a fixed number of queries however many rows it holds.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -529,6 +530,12 @@ class _Batch:
         self.seen_leads: dict[int, Lead] = {}  # existing leads with newer activity
         self.fit_cache: dict[tuple, str] = {}
         self.new_lead_of: dict[int, Lead] = {}  # id(contact) → the lead made for it here
+        # What every new lead of the batch shares. Copying it costs a third of building a
+        # Lead field by field, which was a tenth of a large import's time.
+        self.lead_template = Lead(segment=segment, stage_entered_at=now)
+        self.lead_template._change_reason = f"Created by import from {source_system}"
+        if actor is not None:
+            self.lead_template._history_user = actor
 
     # Lookups: one query each for the whole batch.
     def prefetch(self, rows: list[CleanRow]) -> None:
@@ -690,21 +697,16 @@ class _Batch:
     def _new_lead(self, row: CleanRow, contact: Contact) -> Lead:
         account = contact.account
         fit_tier = account.icp_tier if account is not None else self._fit_of_facts(row)
-        lead = Lead(
-            contact=contact,
-            account=account,
-            segment=self.segment,
-            source=row.source,
-            motion=Motion.PRODUCT_LED if row.source == Source.PRODUCT_SIGNUP else Motion.INBOUND,
-            fit_tier=fit_tier,
-            form_answers=row.answers,
-            stage_entered_at=self.now,
-            external_source=self.source_system if row.external_id else "",
-            external_id=row.external_id,
-        )
-        lead._change_reason = f"Created by import from {self.source_system}"
-        if self.actor is not None:
-            lead._history_user = self.actor
+        lead = copy.copy(self.lead_template)
+        lead.contact = contact
+        lead.account = account
+        lead.source = row.source
+        lead.motion = Motion.PRODUCT_LED if row.source == Source.PRODUCT_SIGNUP else Motion.INBOUND
+        lead.fit_tier = fit_tier
+        lead.form_answers = row.answers
+        lead.score_explanation = []
+        lead.external_source = self.source_system if row.external_id else ""
+        lead.external_id = row.external_id
         if row.external_id:
             self.leads_by_external[row.external_id] = lead
         self.new_leads.append(lead)
