@@ -1,6 +1,6 @@
 """Intake: normalise, validate and dedupe incoming leads, in batches.
 
-`ingest` is the one path by which leads arrive, for a CSV import (1,000 rows at a time) and for
+`ingest` is the one path by which leads arrive, for a CSV import (2,000 rows at a time) and for
 the JSON endpoint (one row). It dedupes by the source system's id, then by email, then finds the
 account by domain (from a work email, or the website); it never creates an account from a
 personal mailbox's domain. Each row gets an outcome — created, merged, unchanged or refused with
