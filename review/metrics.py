@@ -32,7 +32,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import Contact, IcpTier
+from accounts.models import PERSONA_LABELS, Contact, IcpTier
 from qualification.models import (
     Lead,
     ReasonCode,
@@ -50,7 +50,8 @@ DIMENSIONS = {
     "source": ("Source", "source", "l.source"),
     "persona": ("Persona", "contact__persona_function", "c.persona_function"),
     "tier": ("ICP tier", "fit_tier", "l.fit_tier"),
-    "segment": ("Segment", "segment__name", "s.name"),
+    # Grouped by id (no join, integer sorts); funnel_report labels the ids with their names.
+    "segment": ("Segment", "segment_id", "l.segment_id"),
 }
 DEFAULT_DIMENSION = "segment"
 NONE_LABEL = "(none)"
@@ -61,15 +62,17 @@ def percentiles_supported() -> bool:
     return connection.vendor == "postgresql"
 
 
-def group_label(dimension: str, key: str | None) -> str:
+def group_label(dimension: str, key, names: dict | None = None) -> str:
     if not key:
         return NONE_LABEL
+    if names is not None:
+        return names.get(key, str(key))
     if dimension == "source":
         return Source(key).label if key in Source.values else key
     if dimension == "tier":
         return IcpTier(key).label if key in IcpTier.values else key
     if dimension == "persona":
-        return key.replace("_", " ").capitalize()
+        return PERSONA_LABELS.get(key, key.replace("_", " ").capitalize())
     return key
 
 
@@ -180,8 +183,6 @@ def _tables(dimension: str) -> tuple[str, str]:
     joins = f"JOIN {Lead._meta.db_table} l ON l.id = {{lead_id}}"
     if column.startswith("c."):
         joins += f" JOIN {Contact._meta.db_table} c ON c.id = l.contact_id"
-    if column.startswith("s."):
-        joins += f" JOIN {Segment._meta.db_table} s ON s.id = l.segment_id"
     return column, joins
 
 
@@ -290,8 +291,8 @@ def _moves(start: dt.datetime, end: dt.datetime, dimension: str) -> _Moves:
     """Time in stage, exit reasons and SDR decisions for the transitions in [start, end).
 
     The transitions are joined to their leads' group once (a materialised CTE) and aggregated
-    three ways. Each transition records when the lead entered the stage it left, so a stay is a
-    column difference."""
+    two ways: stays by stage, and exits and decisions by kind and reason. Each transition
+    records when the lead entered the stage it left, so a stay is a column difference."""
     column, joins = _tables(dimension)
     joins = joins.format(lead_id="t.lead_id")
     postgres = percentiles_supported()
@@ -305,42 +306,39 @@ def _moves(start: dt.datetime, end: dt.datetime, dimension: str) -> _Moves:
     rejections = ", ".join(f"%(rejection{i})s" for i in range(len(REJECTIONS)))
     sql = f"""
         WITH moves AS {"MATERIALIZED" if postgres else ""} (
-            SELECT {column} AS grp, t.from_stage, t.to_stage, t.name, t.reason_code_id,
-                   {stay} AS stay
+            SELECT {column} AS grp, t.from_stage, t.reason_code_id, {stay} AS stay,
+                   CASE WHEN t.name = 'accept' THEN 'accept'
+                        WHEN t.name IN ({rejections}) THEN 'SDR rejection'
+                        WHEN t.to_stage = 'disqualified' THEN 'Disqualified' END AS kind
             FROM {StageTransition._meta.db_table} t {joins}
             WHERE t.occurred_at >= %(start)s AND t.occurred_at < %(end)s
         )
-        SELECT 'stay', grp, from_stage, NULL, COUNT(*), CAST(NULL AS BIGINT), {percentiles}
+        SELECT 'stay', grp, from_stage, NULL, COUNT(*), {percentiles}
         FROM moves
         GROUP BY grp, from_stage
         UNION ALL
-        SELECT 'reason', grp,
-               CASE WHEN m.name IN ({rejections}) THEN 'SDR rejection' ELSE 'Disqualified' END,
-               rc.label, COUNT(*), NULL, NULL, NULL
+        SELECT 'decision', grp, kind, rc.label, COUNT(*), NULL, NULL
         FROM moves m LEFT JOIN {ReasonCode._meta.db_table} rc ON rc.id = m.reason_code_id
-        WHERE m.to_stage = 'disqualified' OR m.name = 'reject-to-nurture'
-        GROUP BY grp,
-                 CASE WHEN m.name IN ({rejections}) THEN 'SDR rejection' ELSE 'Disqualified' END,
-                 rc.label
-        UNION ALL
-        SELECT 'decision', grp, NULL, NULL,
-               SUM(CASE WHEN name = 'accept' THEN 1 ELSE 0 END),
-               SUM(CASE WHEN name IN ({rejections}) THEN 1 ELSE 0 END), NULL, NULL
-        FROM moves
-        WHERE name = 'accept' OR name IN ({rejections})
-        GROUP BY grp
+        WHERE kind IS NOT NULL
+        GROUP BY grp, kind, rc.label
     """  # noqa: S608 - every interpolated name is ours, the values are parameters
     params = {f"rejection{i}": name for i, name in enumerate(REJECTIONS)}
     found = _Moves()
+    decisions: dict[str | None, list[int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, _params(start=start, end=end, **params))
-        for part, grp, key, reason, count, rejected, median, p90 in cursor.fetchall():
+        for part, grp, key, reason, count, median, p90 in cursor.fetchall():
             if part == "stay":
                 found.stays.append((grp, key, count, median, p90))
-            elif part == "reason":
-                found.reasons.append((grp, key, reason, count))
-            else:
-                found.decisions.append((grp, count, rejected))
+                continue
+            tally = decisions.setdefault(grp, [0, 0])
+            if key == "accept":
+                tally[0] += count
+                continue
+            if key == "SDR rejection":
+                tally[1] += count
+            found.reasons.append((grp, key, reason, count))
+    found.decisions = [(grp, accepted, rejected) for grp, (accepted, rejected) in decisions.items()]
     return found
 
 
@@ -353,12 +351,16 @@ def funnel_report(
     now = now or timezone.now()
     since, until = period_bounds(start, end)
     dim = DIMENSIONS[dimension][1]
+    names = dict(Segment.objects.values_list("pk", "name")) if dimension == "segment" else None
     rows: dict[str, GroupRow] = {}
+
+    def label(key) -> str:
+        return group_label(dimension, key, names)
 
     def row(key) -> GroupRow:
         key = key or ""
         if key not in rows:
-            rows[key] = GroupRow(key=key, label=group_label(dimension, key))
+            rows[key] = GroupRow(key=str(key), label=label(key))
         return rows[key]
 
     total = GroupRow(key="", label="All")
@@ -390,7 +392,7 @@ def funnel_report(
         for name, value in found.items():
             setattr(target, name, value)
     reasons = [
-        ReasonCount(group_label(dimension, grp), kind, reason or "No reason", count)
+        ReasonCount(label(grp), kind, reason or "No reason", count)
         for grp, kind, reason, count in moves.reasons
     ]
     reasons.sort(key=lambda r: (r.group, r.kind, -r.count, r.reason))
@@ -402,7 +404,7 @@ def funnel_report(
         key=lambda r: (-r[2], r[0], r[1]),
     )
     stage_times = [
-        StageTime(group_label(dimension, grp), stage, exits, median, p90)
+        StageTime(label(grp), stage, exits, median, p90)
         for grp, stage, exits, median, p90 in moves.stays
     ]
     order = list(Stage.values)

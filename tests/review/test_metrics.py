@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from qualification.models import Lead, SlaBreachNotice, Stage, StageTransition
-from review.metrics import funnel_report
+from review.metrics import funnel_report, group_label
 from tests.factories import LeadFactory, SegmentFactory, UserFactory, in_days, reason
 
 pytestmark = pytest.mark.django_db
@@ -191,6 +191,13 @@ def test_every_dimension_splits_the_same_totals(data):
     for dimension in ("source", "persona", "tier", "segment"):
         result = report(dimension)
         assert (result.total.mql, result.total.accepted, result.total.rejected) == (7, 4, 3)
+
+
+def test_groups_are_labelled_as_people_say_them(data):
+    segments = {row.label for row in report("segment").rows}
+    assert segments == {"Core", "Enterprise"}
+    assert group_label("persona", "it_engineering") == "IT & engineering"
+    assert group_label("source", "") == "(none)"
 
 
 def test_the_report_runs_the_same_queries_however_many_leads(data):
