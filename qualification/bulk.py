@@ -15,7 +15,7 @@ import datetime as dt
 import operator
 from collections.abc import Sequence
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -107,25 +107,28 @@ def update(
     pk = connection.ops.quote_name(model._meta.pk.column)
     columns = [model._meta.pk.column] + [f.column for f in changed]
     quoted = [connection.ops.quote_name(c) for c in columns]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE bulk_update_rows ON COMMIT DROP AS "
-            f"SELECT {', '.join(quoted)} FROM {table} WITH NO DATA"
-        )
     indexes = [positions[model._meta.pk.attname]] + [positions[f.attname] for f in changed]
-    _copy("bulk_update_rows", columns, [[row[i] for i in indexes] for row in rows])
     assignments = ", ".join(f"{column} = u.{column}" for column in quoted[1:])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} t SET {assignments} FROM bulk_update_rows u WHERE t.{pk} = u.{pk}"
-        )
-        cursor.execute("DROP TABLE bulk_update_rows")
     for obj in objs:
         if not getattr(obj, "_change_reason", None):
             obj._change_reason = change_reason
-    _copy_history(
-        model, objs, rows, positions, history_user, history_date or timezone.now(), kind="~"
-    )
+    # One transaction: the temporary table lives until its end, and rows and history go
+    # together.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE bulk_update_rows ON COMMIT DROP AS "
+                f"SELECT {', '.join(quoted)} FROM {table} WITH NO DATA"
+            )
+        _copy("bulk_update_rows", columns, [[row[i] for i in indexes] for row in rows])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} t SET {assignments} FROM bulk_update_rows u WHERE t.{pk} = u.{pk}"
+            )
+            cursor.execute("DROP TABLE bulk_update_rows")
+        _copy_history(
+            model, objs, rows, positions, history_user, history_date or timezone.now(), kind="~"
+        )
 
 
 def insert_values(model: type[models.Model], names: Sequence[str], rows: list[tuple]) -> None:

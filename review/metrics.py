@@ -331,13 +331,11 @@ def _moves(start: dt.datetime, end: dt.datetime, dimension: str) -> _Moves:
             if part == "stay":
                 found.stays.append((grp, key, count, median, p90))
                 continue
-            tally = decisions.setdefault(grp, [0, 0])
-            if key == "accept":
-                tally[0] += count
-                continue
-            if key == "SDR rejection":
-                tally[1] += count
-            found.reasons.append((grp, key, reason, count))
+            if key in ("accept", "SDR rejection"):
+                tally = decisions.setdefault(grp, [0, 0])
+                tally[key != "accept"] += count
+            if key != "accept":
+                found.reasons.append((grp, key, reason, count))
     found.decisions = [(grp, accepted, rejected) for grp, (accepted, rejected) in decisions.items()]
     return found
 

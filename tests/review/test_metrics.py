@@ -23,7 +23,11 @@ def at(month: int, day: int, hour: float) -> dt.datetime:
 def step(lead, from_stage, to_stage, name, when, code=None):
     """The engine's audit row, backdated: the stay it ends began at the lead's previous step, or
     when the lead was created."""
-    previous = StageTransition.objects.filter(lead=lead).order_by("occurred_at").last()
+    previous = (
+        StageTransition.objects.filter(lead=lead, occurred_at__lt=when)
+        .order_by("occurred_at", "pk")
+        .last()
+    )
     entered = previous.occurred_at if previous else Lead.objects.get(pk=lead.pk).created_at
     StageTransition.objects.create(
         lead=lead,
@@ -191,6 +195,19 @@ def test_every_dimension_splits_the_same_totals(data):
     for dimension in ("source", "persona", "tier", "segment"):
         result = report(dimension)
         assert (result.total.mql, result.total.accepted, result.total.rejected) == (7, 4, 3)
+
+
+def test_a_group_with_only_disqualifications_gets_no_funnel_row(data):
+    other = SegmentFactory(slug="other", name="Other")
+    lead = LeadFactory(segment=other, stage=Stage.DISQUALIFIED, reason_code=reason("bad_fit"))
+    step(lead, "new", "disqualified", "disqualify", at(10, 9, 9), "bad_fit")
+
+    result = report()
+
+    assert "Other" not in {row.label for row in result.rows}
+    assert ("Other", "Disqualified", "Bad fit", 1) in {
+        (r.group, r.kind, r.reason, r.count) for r in result.reasons
+    }
 
 
 def test_groups_are_labelled_as_people_say_them(data):
