@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from accounts import roles
 from accounts.models import Account, BuyingGroupRole, Contact
 from qualification.models import OWNED_STAGES, Lead, Stage, StageTransition
 from qualification.transitions import framework_gaps
+from review.models import Decision, ReviewSession, RuleChangeProposal
+from review.services import MIN_SIZE
 
 DEMO_LOGINS = {
     "sdr": roles.SDR,
@@ -151,6 +154,20 @@ class TestSeededDemo:
     def test_leads_explain_their_scores(self):
         assert not Lead.objects.filter(score_explanation=[]).exists()
         assert Lead.objects.exclude(form_answers={}).count() == Lead.objects.count()
+
+    def test_a_closed_review_of_two_months_ago_shows_how_the_board_works(self):
+        session = ReviewSession.objects.get()
+        today = timezone.localdate()
+        assert session.month == (today.replace(day=1) - dt.timedelta(days=32)).replace(day=1)
+        assert session.closed_at is not None
+        assert session.items.count() >= MIN_SIZE
+        assert not session.items.filter(decision=Decision.PENDING).exists()
+        assert session.summary["proposals"]["applied"] == 1
+        assert session.summary["proposals"]["declined"] == 1
+        applied = session.proposals.get(status=RuleChangeProposal.Status.APPLIED)
+        changed = applied.scoring_rule.history.order_by("-history_id").first()
+        assert str(session) in changed.history_change_reason
+        assert str(changed.points) == applied.proposed_value
 
     def test_a_second_run_changes_nothing(self):
         counts = (Lead.objects.count(), Contact.objects.count(), StageTransition.objects.count())
