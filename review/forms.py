@@ -106,6 +106,10 @@ class MetricsForm(forms.Form):
     )
 
     MAX_DAYS = 366
+    # No lead predates the app by decades, and a period far ahead would overflow the date
+    # arithmetic (9999-12-31 + 1 day): dates outside this window are refused beside the field.
+    EARLIEST = dt.date(2000, 1, 1)
+    MAX_DAYS_AHEAD = 366
 
     @classmethod
     def from_query(cls, query) -> "MetricsForm":
@@ -118,12 +122,36 @@ class MetricsForm(forms.Form):
         data.update({key: query[key] for key in data if query.get(key)})
         return cls(data)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        latest = self.latest().isoformat()
+        for name in ("start", "end"):
+            self.fields[name].widget.attrs.update(min=self.EARLIEST.isoformat(), max=latest)
+
+    @classmethod
+    def latest(cls) -> dt.date:
+        return timezone.localdate() + dt.timedelta(days=cls.MAX_DAYS_AHEAD)
+
+    def _in_window(self, name: str) -> dt.date:
+        value = self.cleaned_data[name]
+        if not self.EARLIEST <= value <= self.latest():
+            raise forms.ValidationError(
+                f"Choose a date from {self.EARLIEST:%-d %b %Y} to {self.latest():%-d %b %Y}."
+            )
+        return value
+
+    def clean_start(self) -> dt.date:
+        return self._in_window("start")
+
+    def clean_end(self) -> dt.date:
+        return self._in_window("end")
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if end < start:
-                raise forms.ValidationError("The period ends before it starts.")
-            if (end - start).days >= self.MAX_DAYS:
-                raise forms.ValidationError("Choose a period of a year or less.")
+                self.add_error("end", "The period ends before it starts: choose a later date.")
+            elif (end - start).days >= self.MAX_DAYS:
+                self.add_error("end", "Choose a period of a year or less.")
         return cleaned

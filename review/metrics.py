@@ -7,7 +7,8 @@ over the period's transitions for time in stage, reasons and SDR decisions. Defi
   MQL→SAL→SQL→Opportunity follows that cohort to any later stage it reached.
 - **SAL acceptance**: SDR accepts over accepts plus rejections made in the period.
 - **Time to first touch**: from the cohort's MQL entry to the first person acting on it (the
-  lead's `first_touch_at`); median and 90th percentile (PostgreSQL's `percentile_cont`).
+  lead's `first_touch_at`); median and 90th percentile (PostgreSQL's `percentile_cont`; on the
+  SQLite demo the same interpolation in Python over the few rows, `percentile_cont` below).
 - **SLA compliance**: of the cohort whose first-touch SLA has come due (touched, or still an MQL
   past its due time), the share with no SLA breach recorded by the sweep and not overdue now.
 - **Time in stage**: for every stage a lead left in the period, how long it had been there.
@@ -20,6 +21,8 @@ over the period's transitions for time in stage, reasons and SDR decisions. Defi
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -45,13 +48,14 @@ from qualification.models import (
 
 from .sampling import REJECTIONS, came_back
 
-# A dimension: its label, the Lead field path and the SQL column for the raw time-in-stage query.
+# A dimension: its label, the Lead field path, the SQL column for the raw time-in-stage query,
+# and how a heading says it mid-sentence ("Conversion by ICP tier").
 DIMENSIONS = {
-    "source": ("Source", "source", "l.source"),
-    "persona": ("Persona", "contact__persona_function", "c.persona_function"),
-    "tier": ("ICP tier", "fit_tier", "l.fit_tier"),
+    "source": ("Source", "source", "l.source", "source"),
+    "persona": ("Persona", "contact__persona_function", "c.persona_function", "persona"),
+    "tier": ("ICP tier", "fit_tier", "l.fit_tier", "ICP tier"),
     # Grouped by id (no join, integer sorts); funnel_report labels the ids with their names.
-    "segment": ("Segment", "segment_id", "l.segment_id"),
+    "segment": ("Segment", "segment_id", "l.segment_id", "segment"),
 }
 DEFAULT_DIMENSION = "segment"
 NONE_LABEL = "(none)"
@@ -59,7 +63,40 @@ REPORT_WORK_MEM = "64MB"
 
 
 def percentiles_supported() -> bool:
+    """Whether the database computes the medians and percentiles itself (`percentile_cont`)."""
     return connection.vendor == "postgresql"
+
+
+def percentile_cont(values: Sequence[dt.timedelta], fraction: float) -> dt.timedelta | None:
+    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY value)` in Python: the
+    value at rank `fraction × (n − 1)` of the sorted values, interpolated linearly between the
+    two nearest; None for no values (NULLs are left out, as the aggregate leaves them out)."""
+    ordered = sorted(value for value in values if value is not None)
+    if not ordered:
+        return None
+    rank = fraction * (len(ordered) - 1)
+    below = math.floor(rank)
+    above = math.ceil(rank)
+    if below == above:
+        return ordered[below]
+    return ordered[below] + (ordered[above] - ordered[below]) * (rank - below)
+
+
+def _instant(value) -> dt.datetime | None:
+    """A timestamp column as an aware UTC datetime: PostgreSQL hands back datetimes, SQLite the
+    naive UTC text Django stores."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value))
+    if timezone.is_naive(value):
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def _span(end, begin) -> dt.timedelta | None:
+    end, begin = _instant(end), _instant(begin)
+    return None if end is None or begin is None else end - begin
 
 
 def group_label(dimension: str, key, names: dict | None = None) -> str:
@@ -149,7 +186,7 @@ class Report:
     reasons: list[ReasonCount]
     reason_totals: list[tuple[str, str, int]]
     stage_times: list[StageTime]
-    percentiles: bool
+    percentiles_in_sql: bool  # False: computed in Python (the SQLite demo)
     sdrs: int
     days: int
     notes: list[str] = field(default_factory=list)
@@ -157,6 +194,11 @@ class Report:
     @property
     def dimension_label(self) -> str:
         return DIMENSIONS[self.dimension][0]
+
+    @property
+    def dimension_phrase(self) -> str:
+        """The dimension mid-sentence: "by segment", "by ICP tier"."""
+        return DIMENSIONS[self.dimension][3]
 
     @property
     def mqls_per_sdr_per_day(self) -> float | None:
@@ -196,26 +238,29 @@ def _params(**values) -> dict:
     }
 
 
-def _cohort(start: dt.datetime, end: dt.datetime, dimension: str, now: dt.datetime) -> list[dict]:
-    """The MQL cohort's funnel, first touch and SLA per group, and (on PostgreSQL, through
-    GROUPING SETS) the whole cohort's row, with group None and `total` true: one query.
+def _cohort(
+    start: dt.datetime, end: dt.datetime, dimension: str, now: dt.datetime, *, in_sql: bool
+) -> list[dict]:
+    """The MQL cohort's funnel, first touch and SLA per group, and the whole cohort's row, with
+    group None and `total` true. With `in_sql` (PostgreSQL) one query does it all, the total
+    through GROUPING SETS; otherwise (the SQLite demo) the same query counts per group and a
+    second reads each touched lead's two timestamps for the medians, worked out in Python.
 
     One pass over the transitions since `start` gives each lead its first MQL entry in the period
     and its latest entry into SAL, SQL and opportunity: a lead reached a stage after its MQL entry
     exactly when its latest entry into it is not earlier."""
     column, joins = _tables(dimension)
     joins = joins.format(lead_id="r.lead_id")
-    postgres = percentiles_supported()
-    ftt = "l.first_touch_at - r.mql_at" if postgres else "NULL"
+    ftt = "l.first_touch_at - r.mql_at" if in_sql else "NULL"
     extra = (
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY ftt) FILTER (WHERE touched = 1), "
         "percentile_cont(0.9) WITHIN GROUP (ORDER BY ftt) FILTER (WHERE touched = 1), "
         "GROUPING(grp)"
-        if postgres
+        if in_sql
         else "NULL, NULL, 0"
     )
-    grouping = "GROUPING SETS ((grp), ())" if postgres else "grp"
-    sql = f"""
+    grouping = "GROUPING SETS ((grp), ())" if in_sql else "grp"
+    ctes = f"""
         WITH reached AS (
             SELECT lead_id,
                    MIN(occurred_at) FILTER (
@@ -237,7 +282,7 @@ def _cohort(start: dt.datetime, end: dt.datetime, dimension: str, now: dt.dateti
                    CASE WHEN r.sal_at >= r.mql_at THEN 1 ELSE 0 END AS sal,
                    CASE WHEN r.sql_at >= r.mql_at THEN 1 ELSE 0 END AS sql_,
                    CASE WHEN r.opp_at >= r.mql_at THEN 1 ELSE 0 END AS opp,
-                   {ftt} AS ftt,
+                   {ftt} AS ftt, l.first_touch_at AS touched_at, r.mql_at AS mql_at,
                    CASE WHEN l.first_touch_at >= r.mql_at THEN 1 ELSE 0 END AS touched,
                    CASE WHEN l.stage = 'mql' AND l.first_touch_at IS NULL
                          AND l.sla_due_at < %(now)s THEN 1 ELSE 0 END AS overdue,
@@ -246,6 +291,8 @@ def _cohort(start: dt.datetime, end: dt.datetime, dimension: str, now: dt.dateti
             LEFT JOIN notices n ON n.lead_id = r.lead_id
             WHERE r.mql_at IS NOT NULL
         )
+    """  # noqa: S608 - every interpolated name is ours, the values are parameters
+    sql = f"""{ctes}
         SELECT grp, COUNT(*), SUM(sal), SUM(sql_), SUM(opp),
                SUM(CASE WHEN touched = 1 OR overdue = 1 THEN 1 ELSE 0 END),
                SUM(CASE WHEN (touched = 1 AND noticed = 1) OR overdue = 1 THEN 1 ELSE 0 END),
@@ -254,12 +301,34 @@ def _cohort(start: dt.datetime, end: dt.datetime, dimension: str, now: dt.dateti
         GROUP BY {grouping}
     """  # noqa: S608 - every interpolated name is ours, the values are parameters
     names = ("mql", "sal", "sql", "opportunity", "sla_due", "sla_breached", "ftt_median", "ftt_p90")
+    params = _params(start=start, end=end, now=now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, _params(start=start, end=end, now=now))
-        return [
+        cursor.execute(sql, params)
+        rows = [
             {"group": grp, "total": bool(total), **dict(zip(names, values, strict=True))}
             for grp, *values, total in cursor.fetchall()
         ]
+        if in_sql:
+            return rows
+        cursor.execute(
+            f"{ctes} SELECT grp, touched_at, mql_at FROM cohort WHERE touched = 1", params
+        )
+        touches: dict = {}
+        for grp, touched_at, mql_at in cursor.fetchall():
+            touches.setdefault(grp, []).append(_span(touched_at, mql_at))
+    everyone = [value for values in touches.values() for value in values]
+    for found in rows:
+        found["ftt_median"] = percentile_cont(touches.get(found["group"], ()), 0.5)
+        found["ftt_p90"] = percentile_cont(touches.get(found["group"], ()), 0.9)
+    rows.append(
+        {
+            "group": None,
+            "total": True,
+            "ftt_median": percentile_cont(everyone, 0.5),
+            "ftt_p90": percentile_cont(everyone, 0.9),
+        }
+    )
+    return rows
 
 
 def _false_negatives(start: dt.datetime, end: dt.datetime, dim: str):
@@ -287,20 +356,22 @@ class _Moves:
     decisions: list[tuple] = field(default_factory=list)  # (group, accepted, rejected)
 
 
-def _moves(start: dt.datetime, end: dt.datetime, dimension: str) -> _Moves:
+def _moves(start: dt.datetime, end: dt.datetime, dimension: str, *, in_sql: bool) -> _Moves:
     """Time in stage, exit reasons and SDR decisions for the transitions in [start, end).
 
     The transitions are joined to their leads' group once (a materialised CTE) and aggregated
     two ways: stays by stage, and exits and decisions by kind and reason. Each transition
-    records when the lead entered the stage it left, so a stay is a column difference."""
+    records when the lead entered the stage it left, so a stay is a column difference. Without
+    `in_sql` (the SQLite demo) a second statement reads each stay's two timestamps and the
+    medians are worked out in Python."""
     column, joins = _tables(dimension)
     joins = joins.format(lead_id="t.lead_id")
-    postgres = percentiles_supported()
-    stay = "t.occurred_at - t.from_stage_entered_at" if postgres else "NULL"
+    postgres = connection.vendor == "postgresql"
+    stay = "t.occurred_at - t.from_stage_entered_at" if in_sql else "NULL"
     percentiles = (
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY stay), "
         "percentile_cont(0.9) WITHIN GROUP (ORDER BY stay)"
-        if postgres
+        if in_sql
         else "NULL, NULL"
     )
     rejections = ", ".join(f"%(rejection{i})s" for i in range(len(REJECTIONS)))
@@ -336,16 +407,42 @@ def _moves(start: dt.datetime, end: dt.datetime, dimension: str) -> _Moves:
                 tally[key != "accept"] += count
             if key != "accept":
                 found.reasons.append((grp, key, reason, count))
+        if not in_sql:
+            cursor.execute(
+                f"SELECT {column}, t.from_stage, t.occurred_at, t.from_stage_entered_at"
+                f" FROM {StageTransition._meta.db_table} t {joins}"
+                " WHERE t.occurred_at >= %(start)s AND t.occurred_at < %(end)s",
+                _params(start=start, end=end),
+            )
+            stays: dict = {}
+            for grp, stage, left_at, entered_at in cursor.fetchall():
+                stays.setdefault((grp, stage), []).append(_span(left_at, entered_at))
+            found.stays = [
+                (grp, stage, count, percentile_cont(stays.get((grp, stage), ()), 0.5),
+                 percentile_cont(stays.get((grp, stage), ()), 0.9))
+                for grp, stage, count, _, _ in found.stays
+            ]  # fmt: skip
     found.decisions = [(grp, accepted, rejected) for grp, (accepted, rejected) in decisions.items()]
     return found
 
 
 def funnel_report(
-    *, start: dt.date, end: dt.date, dimension: str = DEFAULT_DIMENSION, now=None
+    *,
+    start: dt.date,
+    end: dt.date,
+    dimension: str = DEFAULT_DIMENSION,
+    now=None,
+    percentiles_in_sql: bool | None = None,
 ) -> Report:
-    """Every metric for the days [start, end], grouped by `dimension`."""
+    """Every metric for the days [start, end], grouped by `dimension`.
+
+    Medians and percentiles come from PostgreSQL's `percentile_cont`, or from the same
+    interpolation in Python where the database has none (SQLite; `percentiles_in_sql=False`
+    forces it, so the two can be compared on one database)."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
+    if percentiles_in_sql is None:
+        percentiles_in_sql = percentiles_supported()
     now = now or timezone.now()
     since, until = period_bounds(start, end)
     dim = DIMENSIONS[dimension][1]
@@ -363,7 +460,7 @@ def funnel_report(
 
     total = GroupRow(key="", label="All")
     with transaction.atomic():
-        if percentiles_supported():
+        if connection.vendor == "postgresql":
             # The percentiles' sorts and the materialised moves stay in memory, and the scans
             # and joins over every lead take parallel workers (the planner's default costs
             # rarely grant them to a query this size, which runs faster with them).
@@ -374,14 +471,16 @@ def funnel_report(
                     " set_config('parallel_tuple_cost', '0.01', true)",
                     [REPORT_WORK_MEM],
                 )
-        cohort = _cohort(since, until, dimension, now)
-        moves = _moves(since, until, dimension)
+        cohort = _cohort(since, until, dimension, now, in_sql=percentiles_in_sql)
+        moves = _moves(since, until, dimension, in_sql=percentiles_in_sql)
     for found in cohort:
         is_total = found.pop("total")
         target = total if is_total else row(found.pop("group"))
         found.pop("group", None)
         for name, value in found.items():
-            setattr(target, name, value or (None if name.startswith("ftt") else 0))
+            if value is None:  # a group with no touched lead; a zero median stays zero
+                value = None if name.startswith("ftt") else 0
+            setattr(target, name, value)
     for grp, accepted, rejected in moves.decisions:
         target = row(grp)
         target.accepted, target.rejected = accepted, rejected
@@ -427,7 +526,7 @@ def funnel_report(
         reasons=reasons,
         reason_totals=reason_totals,
         stage_times=stage_times,
-        percentiles=percentiles_supported(),
+        percentiles_in_sql=percentiles_in_sql,
         sdrs=sdrs,
         days=(end - start).days + 1,
     )

@@ -274,6 +274,14 @@ def metrics(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _errors_text(form) -> str:
+    """A refused period in words, each message after its field's label."""
+    return "\n".join(
+        f"{form.fields[name].label if name in form.fields else 'Period'}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+    )
+
+
 def _pct(value) -> str:
     return "" if value is None else f"{value * 100:.1f}"
 
@@ -286,7 +294,9 @@ def _hours(value) -> str:
 def metrics_csv(request: HttpRequest) -> HttpResponse:
     form, report = _report(request)
     if report is None:
-        return HttpResponse("; ".join(form.errors.as_text().splitlines()), status=400)
+        return HttpResponse(
+            _errors_text(form), content_type="text/plain; charset=utf-8", status=400
+        )
     filename = f"funnel-{report.dimension}-{report.start}-{report.end}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -44,17 +44,18 @@ def hours(value: dt.timedelta | None) -> str:
 
 
 @register.simple_tag
-def bar_chart(rows, title: str, css: str = "") -> str:
+def bar_chart(rows, title: str, css: str = "", scale: str = "count") -> str:
     """A horizontal bar chart as inline SVG: `rows` are (label, value 0–1 or count, text).
 
-    Values are scaled to the largest; the text beside each bar carries the number, so the chart
-    never relies on colour or length alone. The CSP allows SVG markup (no script, no style
-    attribute): colours come from classes in app.css.
+    Rates (`scale="rate"`) are drawn on 0–100 %, so a full bar is every lead and two charts
+    compare; counts are scaled to the largest. The text beside each bar carries the number, so
+    the chart never relies on colour or length alone. The CSP allows SVG markup (no script, no
+    style attribute): colours come from classes in app.css.
     """
     rows = [(label, value or 0, text) for label, value, text in rows]
     if not rows:
         return ""
-    top = max(value for _, value, _ in rows) or 1
+    top = 1 if scale == "rate" else max(value for _, value, _ in rows) or 1
     height = len(rows) * (BAR_HEIGHT + GAP) + GAP
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
     bars = format_html_join(

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from qualification.models import Lead, SlaBreachNotice, Stage, StageTransition
-from review.metrics import funnel_report, group_label
+from review.metrics import funnel_report, group_label, percentile_cont
 from tests.factories import LeadFactory, SegmentFactory, UserFactory, in_days, reason
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +229,57 @@ def test_the_report_runs_the_same_queries_however_many_leads(data):
     with CaptureQueriesContext(connection) as many:
         assert report().total.mql == 17
     assert len(many) == len(few) <= 10
+
+
+# The SQLite demo's medians: the same figures, worked out in Python ---------------------------
+
+
+def test_percentile_cont_interpolates_as_postgresql_does():
+    values = [dt.timedelta(hours=h) for h in (24, 0.5, 3, 1)]
+
+    assert percentile_cont(values, 0.5) == 2 * HOUR
+    assert percentile_cont(values, 0.9) == 17.7 * HOUR
+    assert percentile_cont([HOUR], 0.9) == HOUR
+    assert percentile_cont([None, HOUR, None], 0.5) == HOUR
+    assert percentile_cont([], 0.5) is None
+
+
+@pytest.mark.parametrize("dimension", ["segment", "source", "persona", "tier"])
+def test_the_python_percentiles_give_what_postgresql_gives(data, dimension):
+    sql = funnel_report(
+        start=OCT_1, end=OCT_31, dimension=dimension, now=at(11, 22, 12), percentiles_in_sql=True
+    )
+    python = funnel_report(
+        start=OCT_1, end=OCT_31, dimension=dimension, now=at(11, 22, 12), percentiles_in_sql=False
+    )
+
+    assert sql.percentiles_in_sql and not python.percentiles_in_sql
+    assert python.rows == sql.rows
+    assert python.total == sql.total
+    assert python.stage_times == sql.stage_times
+    assert python.reasons == sql.reasons
+    # Every figure is there, not "—".
+    assert python.total.ftt_median == 1.5 * HOUR
+    assert all(stay.median is not None for stay in python.stage_times)
+
+
+def test_the_python_percentiles_match_postgresql_on_awkward_durations(data):
+    # Stays with seconds and microseconds, across a DST change (25 Oct 2026 in London).
+    core = data["core"]
+    owner = UserFactory()
+    for minutes, micros in ((7, 1), (61, 333_333), (1_441, 999_999), (3, 0)):
+        lead = LeadFactory(segment=core, stage=Stage.SAL, owner=owner, first_touch_at=None)
+        mql_at = at(10, 24, 23)
+        step(lead, "new", "mql", "mark-mql", mql_at)
+        touched = mql_at + dt.timedelta(minutes=minutes, microseconds=micros)
+        Lead.objects.filter(pk=lead.pk).update(first_touch_at=touched)
+        step(lead, "mql", "sal", "accept", touched)
+
+    sql = funnel_report(start=OCT_1, end=OCT_31, now=at(11, 22, 12), percentiles_in_sql=True)
+    python = funnel_report(start=OCT_1, end=OCT_31, now=at(11, 22, 12), percentiles_in_sql=False)
+
+    assert (python.total.ftt_median, python.total.ftt_p90) == (
+        sql.total.ftt_median, sql.total.ftt_p90,
+    )  # fmt: skip
+    assert python.rows == sql.rows
+    assert python.stage_times == sql.stage_times

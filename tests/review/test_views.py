@@ -1,6 +1,7 @@
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -283,3 +284,82 @@ def test_an_sdr_sees_no_metrics_link(client, sdr):
     response = client.get(reverse("qualification:lead-list"))
 
     assert f'href="{METRICS}"' not in response.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"start": "9999-12-31", "end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "0001-01-02"},
+        {"start": "2026-10-01", "end": "9999-12-31"},
+    ],
+)
+def test_a_period_outside_any_sane_window_is_a_400_beside_the_field(client, manager, query):
+    client.force_login(manager)
+
+    page = client.get(METRICS, query)
+    export = client.get(METRICS_CSV, query)
+
+    assert page.status_code == 400
+    assert re.search(r'id="id_(start|end)_error">Choose a date from 1 Jan 2000 to ', page.text)
+    assert export.status_code == 400
+    assert "Choose a date from 1 Jan 2000" in export.text
+
+
+def test_a_period_that_ends_before_it_starts_says_so_beside_the_end(client, manager):
+    client.force_login(manager)
+
+    response = client.get(METRICS, {"start": "2026-10-31", "end": "2026-10-01"})
+
+    assert response.status_code == 400
+    assert 'id="id_end_error">The period ends before it starts' in response.text
+    assert 'aria-describedby="id_end_error"' in response.text
+
+
+def test_a_span_over_a_year_is_refused(client, manager):
+    client.force_login(manager)
+
+    response = client.get(METRICS_CSV, {"start": "2020-01-01", "end": "2026-01-01"})
+
+    assert response.status_code == 400
+    assert response.text == "To: Choose a period of a year or less."
+
+
+def test_the_metrics_headings_say_icp_tier_as_people_do(client, manager):
+    _mql_lead(SegmentFactory(slug="core", name="Core"))
+    client.force_login(manager)
+
+    response = client.get(METRICS, {"by": "tier"})
+
+    assert "Conversion by ICP tier" in response.text
+    assert "First touch and SLA by ICP tier" in response.text
+    assert "icp tier" not in response.text
+
+
+def _bar_widths(html: str, caption: str) -> list[float]:
+    chart = html[html.index(f"<figcaption>{caption}</figcaption>") :]
+    chart = chart[: chart.index("</svg>")]
+    return [
+        float(w)
+        for w in re.findall(r'class="chart-bar" x="\d+" y="[\d.]+" width="([\d.]+)"', chart)
+    ]
+
+
+def test_rate_bars_are_drawn_on_a_full_scale(client, manager):
+    segment = SegmentFactory(slug="core", name="Core")
+    accepted, rejected = _mql_lead(segment), _mql_lead(segment)
+    for lead, name, to in (
+        (accepted, "accept", Stage.SAL),
+        (rejected, "reject", Stage.DISQUALIFIED),
+    ):
+        StageTransitionFactory(
+            lead=lead, from_stage=Stage.MQL, to_stage=to, name=name, rule="t",
+            occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1),
+        )  # fmt: skip
+    client.force_login(manager)
+
+    response = client.get(METRICS)
+
+    assert response.context["report"].total.acceptance_rate == 0.5
+    # Half the bar's 300 units for 50 %, not the whole bar because it is the largest.
+    assert _bar_widths(response.text, "SAL acceptance rate") == [150.0]
