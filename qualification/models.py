@@ -29,7 +29,9 @@ class Segment(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     description = models.TextField(blank=True)
     mql_threshold = models.PositiveSmallIntegerField(
-        default=70, help_text="Intent score at or over which a fit lead becomes an MQL."
+        "MQL threshold",
+        default=70,
+        help_text="Intent score at or over which a fit lead becomes an MQL.",
     )
     nurture_floor = models.PositiveSmallIntegerField(
         default=40, help_text="Under this score a lead goes to nurture; between is manual review."

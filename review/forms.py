@@ -1,13 +1,22 @@
 import datetime as dt
 
 from django import forms
+from django.db import models
 from django.utils import timezone
 
 from qualification.models import IcpRule, ReasonCode, ScoringRule, Segment, Stage
 
 from .metrics import DEFAULT_DIMENSION, DIMENSIONS
 from .models import Decision, RuleChangeProposal
-from .services import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
+from .services import (
+    DEFAULT_SIZE,
+    MAX_SIZE,
+    MIN_SIZE,
+    PROPOSAL_FIELDS,
+    TARGET_FIELD,
+    Unfinished,
+    field_label,
+)
 
 
 class OpenSessionForm(forms.Form):
@@ -51,13 +60,22 @@ PROPOSAL_TARGETS = {
     RuleChangeProposal.Kind.ICP_RULE: IcpRule,
     RuleChangeProposal.Kind.REASON_CODE: ReasonCode,
 }
-FIELD_CHOICES = [
-    ("mql_threshold", "MQL threshold"),
-    ("nurture_floor", "Nurture floor"),
-    ("points", "Points"),
-    ("active", "Active (yes / no)"),
-    ("label", "Label"),
-]
+
+
+def _field_choices() -> list[tuple[str, str]]:
+    """Each field a proposal may change, labelled with its verbose name on the rule."""
+    choices: dict[str, str] = {}
+    for kind, fields in PROPOSAL_FIELDS.items():
+        _, model = TARGET_FIELD[kind]
+        for name in fields:
+            label = field_label(kind, name)
+            if isinstance(model._meta.get_field(name), models.BooleanField):
+                label += " (yes / no)"
+            choices.setdefault(name, label)
+    return list(choices.items())
+
+
+FIELD_CHOICES = _field_choices()
 
 
 def target_choices() -> list:
@@ -94,6 +112,19 @@ class ProposalForm(forms.Form):
 
 class DeclineForm(forms.Form):
     note = forms.CharField(label="Why not", widget=forms.Textarea(attrs={"rows": 1}))
+
+
+class CloseForm(forms.Form):
+    """The numbers a manager confirmed when closing a session with work left (none at first)."""
+
+    undecided = forms.IntegerField(required=False, min_value=0)
+    pending = forms.IntegerField(required=False, min_value=0)
+
+    def confirmed(self) -> Unfinished | None:
+        leads, proposals = self.cleaned_data["undecided"], self.cleaned_data["pending"]
+        if leads is None and proposals is None:
+            return None
+        return Unfinished(leads=leads or 0, proposals=proposals or 0)
 
 
 class MetricsForm(forms.Form):

@@ -4,6 +4,7 @@ changes the group proposes for RevOps to apply or decline."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 
 from qualification.models import IcpRule, Lead, ReasonCode, ScoringRule, Segment, StageTransition
 
@@ -157,6 +158,11 @@ class RuleChangeProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.field} → {self.proposed_value}"
+
+    @property
+    def field_label(self) -> str:
+        """The changed field as people say it: its verbose name on the rule ("MQL threshold")."""
+        return capfirst(type(self.target)._meta.get_field(self.field).verbose_name)
 
     @property
     def target(self) -> models.Model:

@@ -1,20 +1,24 @@
-"""Everything that writes to a review session, each in one transaction, each refusing a closed
-session. Overturns move the lead through the lifecycle engine; applied proposals change the rule
-with a history row naming who applied it and why."""
+"""Everything that writes to a review session, each in one transaction. A closed session refuses
+decisions and new proposals; the proposals it left awaiting RevOps stay decidable, and its summary
+records those later decisions. Overturns move the lead through the lifecycle engine; applied
+proposals change the rule with a history row naming who applied it and why."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 from collections import Counter
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 
-from qualification.models import IcpRule, Lead, ReasonCode, ScoringRule, Segment
+from qualification.models import IcpRule, Lead, ReasonCode, ScoringRule, Segment, Stage
 from qualification.transitions import (
+    NON_FIELD,
     Evidence,
     TransitionRefused,
     find_transition,
@@ -29,7 +33,53 @@ MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 5, 60, 24
 
 
 class ReviewRefused(Exception):
-    """A change the review rules refuse, with a message for the person who asked."""
+    """A change the review rules refuse, with a message for the person who asked and, when the
+    message is about one field of the form they filled in, that field's name."""
+
+    def __init__(self, message: str, *, field: str = NON_FIELD):
+        super().__init__(message)
+        self.field = field
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """Keyed like `TransitionRefused.errors`, so a form shows either beside its field."""
+        return {self.field: [str(self)]}
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """What a session would leave behind if it closed now."""
+
+    leads: int = 0  # sampled leads with no decision
+    proposals: int = 0  # proposals awaiting RevOps
+
+    def __bool__(self) -> bool:
+        return bool(self.leads or self.proposals)
+
+    @property
+    def text(self) -> str:
+        parts = []
+        if self.leads:
+            parts.append(
+                f"{self.leads} lead{'s are' if self.leads != 1 else ' is'} still undecided"
+            )
+        if self.proposals:
+            parts.append(
+                f"{self.proposals} proposal{'s await' if self.proposals != 1 else ' awaits'} RevOps"
+            )
+        return " and ".join(parts)
+
+
+class CloseNeedsConfirmation(ReviewRefused):
+    """Closing would leave leads undecided or proposals pending: the manager confirms first,
+    with the numbers they were shown."""
+
+    def __init__(self, unfinished: Unfinished):
+        super().__init__(
+            f"{capfirst(unfinished.text)}. Close anyway? Undecided leads stay undecided in the"
+            " summary; RevOps can still apply or decline the pending proposals."
+        )
+        self.unfinished = unfinished
 
 
 # What each kind of proposal may change, and how its value is read.
@@ -37,7 +87,7 @@ def _int(text: str) -> int:
     try:
         return int(str(text).strip())
     except ValueError:
-        raise ReviewRefused(f"“{text}” is not a whole number") from None
+        raise ReviewRefused(f"“{text}” is not a whole number", field="value") from None
 
 
 def _bool(text: str) -> bool:
@@ -46,13 +96,13 @@ def _bool(text: str) -> bool:
         return True
     if value in ("false", "no", "off", "0", "inactive"):
         return False
-    raise ReviewRefused(f"“{text}” is not yes or no")
+    raise ReviewRefused(f"“{text}” is not yes or no", field="value")
 
 
 def _label(text: str) -> str:
     value = str(text).strip()
     if not value:
-        raise ReviewRefused("the new label cannot be empty")
+        raise ReviewRefused("the new label cannot be empty", field="value")
     return value
 
 
@@ -75,11 +125,17 @@ def _require(actor: AbstractBaseUser, perm: str, message: str) -> None:
         raise PermissionDenied(message)
 
 
+def field_label(kind: str, field: str) -> str:
+    """A proposal's field as people say it: the rule's field's verbose name ("MQL threshold")."""
+    _, model = TARGET_FIELD[kind]
+    return capfirst(model._meta.get_field(field).verbose_name)
+
+
 def _locked_open(session: ReviewSession) -> ReviewSession:
     """The session row, locked for the rest of the transaction; refused when closed."""
     locked = ReviewSession.objects.select_for_update().get(pk=session.pk)
     if not locked.is_open:
-        raise ReviewRefused(f"{locked} is closed; its decisions and proposals are read-only")
+        raise ReviewRefused(f"{locked} is closed: it takes no more decisions or proposals")
     return locked
 
 
@@ -146,7 +202,7 @@ def record_decision(
     """
     _require(actor, "review.run_review", "only a manager records the review's decisions")
     if decision not in (Decision.AGREE, Decision.OVERTURN, Decision.ADJUST):
-        raise ReviewRefused("choose agree, overturn or adjust")
+        raise ReviewRefused("choose agree, overturn or adjust", field="decision")
     note = (note or "").strip()
     with transaction.atomic():
         _locked_open(item.session)
@@ -154,11 +210,19 @@ def record_decision(
         if item.decision == Decision.OVERTURN:
             raise ReviewRefused("this lead was already overturned; its decision stands")
         if decision == Decision.OVERTURN:
-            if not note:
-                raise ReviewRefused("an overturn needs a note saying why")
-            if not overturn_to:
-                raise ReviewRefused("an overturn needs the stage to move the lead to")
             lead = Lead.objects.select_related("segment", "account").get(pk=item.lead_id)
+            if not overturn_targets(lead, actor):
+                raise ReviewRefused(
+                    f"no stage change from {Stage(lead.stage).label} is open to you, so this"
+                    " lead cannot be overturned: agree, or propose a rule change",
+                    field="decision",
+                )
+            if not note:
+                raise ReviewRefused("an overturn needs a note saying why", field="note")
+            if not overturn_to:
+                raise ReviewRefused(
+                    "an overturn needs the stage to move the lead to", field="overturn_to"
+                )
             find_transition(lead, overturn_to, actor)  # a clear refusal before the evidence
             given = evidence or Evidence()
             given.note = given.note or note
@@ -187,20 +251,28 @@ def propose_change(
     """Record a proposed change to one field of a threshold, weight, ICP rule or reason code."""
     _require(actor, "review.add_rulechangeproposal", "you may not propose rule changes")
     if kind not in PROPOSAL_FIELDS:
-        raise ReviewRefused("choose what kind of rule to change")
+        raise ReviewRefused("choose what kind of rule to change", field="target")
     target_name, model = TARGET_FIELD[kind]
     if not isinstance(target, model):
-        raise ReviewRefused(f"choose the {model._meta.verbose_name} to change")
+        raise ReviewRefused(f"choose the {model._meta.verbose_name} to change", field="target")
     if field not in PROPOSAL_FIELDS[kind]:
-        raise ReviewRefused(f"a {RuleChangeProposal.Kind(kind).label.lower()} has no “{field}”")
-    PROPOSAL_FIELDS[kind][field](value)
+        can = ", ".join(field_label(kind, name).lower() for name in PROPOSAL_FIELDS[kind])
+        raise ReviewRefused(
+            f"a {RuleChangeProposal.Kind(kind).label.lower()} has no such setting; choose {can}",
+            field="field",
+        )
+    if PROPOSAL_FIELDS[kind][field](value) == getattr(target, field):
+        raise ReviewRefused(
+            f"{target} already has {field_label(kind, field).lower()} {getattr(target, field)}",
+            field="value",
+        )
     rationale = (rationale or "").strip()
     if not rationale:
-        raise ReviewRefused("a proposal needs a rationale")
+        raise ReviewRefused("a proposal needs a rationale", field="rationale")
     with transaction.atomic():
         session = _locked_open(session)
         if item is not None and item.session_id != session.pk:
-            raise ReviewRefused("that lead is not in this session")
+            raise ReviewRefused("that lead is not in this session", field="item")
         return RuleChangeProposal.objects.create(
             session=session,
             item=item,
@@ -214,16 +286,50 @@ def propose_change(
         )
 
 
+def _locked_for_proposals(session: ReviewSession) -> ReviewSession:
+    """The session row, locked: RevOps decides proposals in an open session, and those a closed
+    session left pending (a closed session takes no new ones, so those are the only ones)."""
+    return ReviewSession.objects.select_for_update().get(pk=session.pk)
+
+
+def _pending(proposal: RuleChangeProposal) -> RuleChangeProposal:
+    proposal = RuleChangeProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != RuleChangeProposal.Status.PROPOSED:
+        raise ReviewRefused(f"this proposal was already {proposal.get_status_display().lower()}")
+    return proposal
+
+
+def _record_after_close(session: ReviewSession, proposal: RuleChangeProposal) -> None:
+    """A proposal decided after the session closed: the kept summary's proposal figures are
+    brought up to date and the late decision is listed, so the summary stays true."""
+    if session.is_open:
+        return
+    summary = dict(session.summary)
+    summary.update(_proposal_summary(session))
+    summary["after_close"] = [
+        *summary.get("after_close", []),
+        {
+            "id": proposal.pk,
+            "status": proposal.status,
+            "kind": proposal.kind,
+            "field": proposal.field,
+            "to": proposal.proposed_value,
+            "by": proposal.decided_by.get_username(),
+            "at": proposal.decided_at.isoformat(),
+        },
+    ]
+    session.summary = summary
+    session.save(update_fields=["summary"])
+
+
 def apply_proposal(
     *, proposal: RuleChangeProposal, actor: AbstractBaseUser, note: str = ""
 ) -> RuleChangeProposal:
     """Change the rule as proposed, saving it with a history row (user and reason)."""
     _require(actor, "review.apply_proposal", "only RevOps may apply rule changes")
     with transaction.atomic():
-        session = _locked_open(proposal.session)
-        proposal = RuleChangeProposal.objects.select_for_update().get(pk=proposal.pk)
-        if proposal.status != RuleChangeProposal.Status.PROPOSED:
-            raise ReviewRefused(f"this proposal was already {proposal.get_status_display()}")
+        session = _locked_for_proposals(proposal.session)
+        proposal = _pending(proposal)
         _, model = TARGET_FIELD[proposal.kind]
         target = model.objects.select_for_update().get(pk=proposal.target.pk)
         setattr(
@@ -234,11 +340,11 @@ def apply_proposal(
         try:
             target.full_clean()
         except ValidationError as error:
-            raise ReviewRefused("; ".join(error.messages)) from None
+            raise ReviewRefused("; ".join(m.rstrip(".") for m in error.messages)) from None
         target._history_user = actor
         target._change_reason = (
-            f"{session}: {proposal.field} {proposal.current_value} → "
-            f"{proposal.proposed_value} — {proposal.rationale}"
+            f"{session}: {field_label(proposal.kind, proposal.field)} "
+            f"{proposal.current_value} → {proposal.proposed_value} — {proposal.rationale}"
         )
         target.save()
         proposal.status = RuleChangeProposal.Status.APPLIED
@@ -246,6 +352,7 @@ def apply_proposal(
         proposal.decided_at = timezone.now()
         proposal.decision_note = (note or "").strip()
         proposal.save()
+        _record_after_close(session, proposal)
     return proposal
 
 
@@ -255,35 +362,26 @@ def decline_proposal(
     _require(actor, "review.apply_proposal", "only RevOps may decline rule changes")
     note = (note or "").strip()
     if not note:
-        raise ReviewRefused("say why the change is declined")
+        raise ReviewRefused("say why the change is declined", field="note")
     with transaction.atomic():
-        _locked_open(proposal.session)
-        proposal = RuleChangeProposal.objects.select_for_update().get(pk=proposal.pk)
-        if proposal.status != RuleChangeProposal.Status.PROPOSED:
-            raise ReviewRefused(f"this proposal was already {proposal.get_status_display()}")
+        session = _locked_for_proposals(proposal.session)
+        proposal = _pending(proposal)
         proposal.status = RuleChangeProposal.Status.DECLINED
         proposal.decided_by = actor
         proposal.decided_at = timezone.now()
         proposal.decision_note = note
         proposal.save()
+        _record_after_close(session, proposal)
     return proposal
 
 
-def session_summary(session: ReviewSession) -> dict:
-    """Decisions by category and by stratum, and the proposals by outcome."""
-    items = list(session.items.values_list("decision", "stratum"))
-    decisions = Counter(decision for decision, _ in items)
-    by_stratum: dict[str, dict[str, int]] = {}
-    for decision, stratum in items:
-        row = by_stratum.setdefault(stratum, {d: 0 for d in Decision.values})
-        row[decision] += 1
+def _proposal_summary(session: ReviewSession) -> dict:
     proposals = list(
-        session.proposals.values_list("status", "kind", "field", "current_value", "proposed_value")
+        session.proposals.order_by("pk").values_list(
+            "status", "kind", "field", "current_value", "proposed_value"
+        )
     )
     return {
-        "leads": len(items),
-        "decisions": {d: decisions.get(d, 0) for d in Decision.values},
-        "by_stratum": {s: by_stratum[s] for s in Stratum.values if s in by_stratum},
         "proposals": {
             s: sum(1 for p in proposals if p[0] == s) for s in RuleChangeProposal.Status.values
         },
@@ -294,11 +392,44 @@ def session_summary(session: ReviewSession) -> dict:
     }
 
 
-def close_session(*, session: ReviewSession, actor: AbstractBaseUser) -> ReviewSession:
-    """Close the session and keep its summary; from now on it is read-only."""
+def session_summary(session: ReviewSession) -> dict:
+    """Decisions by category and by stratum, and the proposals by outcome."""
+    items = list(session.items.values_list("decision", "stratum"))
+    decisions = Counter(decision for decision, _ in items)
+    by_stratum: dict[str, dict[str, int]] = {}
+    for decision, stratum in items:
+        row = by_stratum.setdefault(stratum, {d: 0 for d in Decision.values})
+        row[decision] += 1
+    return {
+        "leads": len(items),
+        "decisions": {d: decisions.get(d, 0) for d in Decision.values},
+        "by_stratum": {s: by_stratum[s] for s in Stratum.values if s in by_stratum},
+        **_proposal_summary(session),
+    }
+
+
+def unfinished(session: ReviewSession) -> Unfinished:
+    """The leads still undecided and the proposals still awaiting RevOps."""
+    return Unfinished(
+        leads=session.items.filter(decision=Decision.PENDING).count(),
+        proposals=session.proposals.filter(status=RuleChangeProposal.Status.PROPOSED).count(),
+    )
+
+
+def close_session(
+    *, session: ReviewSession, actor: AbstractBaseUser, confirmed: Unfinished | None = None
+) -> ReviewSession:
+    """Close the session and keep its summary; from now on it takes no decision or proposal.
+
+    With leads undecided or proposals pending it closes only when `confirmed` names exactly
+    what would be left (the numbers the manager was shown): otherwise `CloseNeedsConfirmation`
+    says how many, so nobody closes more unfinished business than they agreed to."""
     _require(actor, "review.run_review", "only a manager may close a review session")
     with transaction.atomic():
         session = _locked_open(session)
+        left = unfinished(session)
+        if left and left != confirmed:
+            raise CloseNeedsConfirmation(left)
         session.summary = session_summary(session)
         session.status = ReviewSession.Status.CLOSED
         session.closed_by = actor
@@ -308,7 +439,9 @@ def close_session(*, session: ReviewSession, actor: AbstractBaseUser) -> ReviewS
 
 
 __all__ = [
+    "CloseNeedsConfirmation",
     "ReviewRefused",
+    "Unfinished",
     "TransitionRefused",
     "open_session",
     "overturn_targets",
@@ -317,5 +450,7 @@ __all__ = [
     "apply_proposal",
     "decline_proposal",
     "close_session",
+    "field_label",
     "session_summary",
+    "unfinished",
 ]

@@ -3,11 +3,15 @@
 import datetime as dt
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from qualification.models import Stage
 
-from ..models import Stratum
+from ..models import RuleChangeProposal, Stratum
+from ..services import field_label
 
 register = template.Library()
 
@@ -23,6 +27,29 @@ def stage_label(stage: str) -> str:
 @register.filter
 def stratum_label(stratum: str) -> str:
     return Stratum(stratum).label if stratum in Stratum.values else stratum
+
+
+@register.filter
+def late_decision(entry: dict) -> str:
+    """A proposal RevOps decided after its session closed, from the summary's `after_close`."""
+    try:
+        change = f"{field_label(entry['kind'], entry['field'])} → {entry['to']}"
+    except (KeyError, FieldDoesNotExist):
+        change = f"proposal #{entry.get('id', '?')}"
+    status = entry.get("status", "")
+    verb = RuleChangeProposal.Status(status).label.lower() if status else "decided"
+    when = ""
+    if entry.get("at"):
+        when = " on " + date_format(
+            timezone.localtime(dt.datetime.fromisoformat(entry["at"])), "j M Y"
+        )
+    return f"“{change}” {verb} by {entry.get('by', 'RevOps')}{when}"
+
+
+@register.simple_tag
+def autofocus_widget(field) -> str:
+    """The field's widget with focus on it: the first field of a refused form."""
+    return field.as_widget(attrs={"autofocus": True})
 
 
 @register.filter

@@ -7,7 +7,9 @@ from qualification.models import Lead, ScoringRule, Segment, Stage, StageTransit
 from qualification.transitions import Evidence, TransitionRefused
 from review.models import Decision, ReviewItem, ReviewSession, RuleChangeProposal, Stratum
 from review.services import (
+    CloseNeedsConfirmation,
     ReviewRefused,
+    Unfinished,
     apply_proposal,
     close_session,
     decline_proposal,
@@ -218,7 +220,7 @@ def test_applying_a_threshold_proposal_changes_the_segment_and_leaves_history(
     latest = segment.history.first()
     assert latest.history_user == revops
     assert latest.mql_threshold == 65
-    assert "mql_threshold 70 → 65" in latest.history_change_reason
+    assert "MQL threshold 70 → 65" in latest.history_change_reason
     assert "Five good leads sat at 65-69" in latest.history_change_reason
 
 
@@ -339,7 +341,9 @@ def test_closing_keeps_a_summary_of_decisions_and_proposals(manager, revops, ses
         rationale="Never used",
     )
 
-    session = close_session(session=session, actor=manager)
+    session = close_session(
+        session=session, actor=manager, confirmed=Unfinished(leads=1, proposals=1)
+    )
 
     assert session.status == ReviewSession.Status.CLOSED
     summary = session.summary
@@ -356,19 +360,10 @@ def test_closing_keeps_a_summary_of_decisions_and_proposals(manager, revops, ses
     }
 
 
-def test_a_closed_session_refuses_every_edit(manager, revops, session):
+def test_a_closed_session_refuses_decisions_and_new_proposals(manager, revops, session):
     item = _item(session, _disqualified())
     segment = SegmentFactory(slug="core", name="Core")
-    proposal = propose_change(
-        session=session,
-        actor=manager,
-        kind="threshold",
-        target=segment,
-        field="mql_threshold",
-        value="65",
-        rationale="Lower it",
-    )
-    close_session(session=session, actor=manager)
+    close_session(session=session, actor=manager, confirmed=Unfinished(leads=1))
 
     with pytest.raises(ReviewRefused, match="closed"):
         record_decision(item=item, actor=manager, decision=Decision.AGREE)
@@ -387,10 +382,112 @@ def test_a_closed_session_refuses_every_edit(manager, revops, session):
             rationale="x",
         )
     with pytest.raises(ReviewRefused, match="closed"):
-        apply_proposal(proposal=proposal, actor=revops)
-    with pytest.raises(ReviewRefused, match="closed"):
         close_session(session=session, actor=manager)
 
     assert ReviewItem.objects.get(pk=item.pk).decision == Decision.PENDING
     assert Lead.objects.get(pk=item.lead_id).stage == Stage.DISQUALIFIED
-    assert Segment.objects.get(pk=segment.pk).mql_threshold == 70
+    assert not RuleChangeProposal.objects.exists()
+
+
+def test_a_nurture_lead_cannot_be_overturned_and_the_refusal_says_why(manager, session):
+    lead = LeadFactory(stage=Stage.NURTURE, recycle_on=dt.date(2027, 3, 1))
+    item = _item(session, lead)
+
+    with pytest.raises(ReviewRefused, match="cannot be overturned") as refused:
+        record_decision(
+            item=item, actor=manager, decision=Decision.OVERTURN, note="x", overturn_to="mql"
+        )
+
+    assert refused.value.field == "decision"
+    assert ReviewItem.objects.get(pk=item.pk).decision == Decision.PENDING
+
+
+def test_a_proposal_that_changes_nothing_is_refused(manager, session):
+    segment = SegmentFactory(slug="core", name="Core", nurture_floor=40)
+
+    with pytest.raises(ReviewRefused, match="Core already has nurture floor 40") as refused:
+        propose_change(
+            session=session, actor=manager, kind="threshold", target=segment,
+            field="nurture_floor", value=" 40", rationale="x",
+        )  # fmt: skip
+
+    assert refused.value.field == "value"
+
+
+def _threshold_proposal(session, manager, value="65"):
+    return propose_change(
+        session=session,
+        actor=manager,
+        kind="threshold",
+        target=SegmentFactory(slug=f"core-{value}", name=f"Core {value}", mql_threshold=70),
+        field="mql_threshold",
+        value=value,
+        rationale="Lower it",
+    )
+
+
+def test_closing_with_undecided_leads_or_pending_proposals_asks_first(manager, session):
+    _item(session, _disqualified())
+    _item(session, _disqualified())
+    _threshold_proposal(session, manager)
+
+    with pytest.raises(CloseNeedsConfirmation) as asked:
+        close_session(session=session, actor=manager)
+
+    assert asked.value.unfinished == Unfinished(leads=2, proposals=1)
+    assert "2 leads are still undecided and 1 proposal awaits RevOps" in str(asked.value)
+    assert ReviewSession.objects.get(pk=session.pk).is_open
+
+
+def test_a_confirmation_holds_only_for_the_numbers_confirmed(manager, session):
+    _item(session, _disqualified())
+    _threshold_proposal(session, manager)
+
+    # Confirmed when one lead was undecided and nothing pending; a proposal came in since.
+    with pytest.raises(CloseNeedsConfirmation):
+        close_session(session=session, actor=manager, confirmed=Unfinished(leads=1))
+    closed = close_session(
+        session=session, actor=manager, confirmed=Unfinished(leads=1, proposals=1)
+    )
+
+    assert closed.status == ReviewSession.Status.CLOSED
+
+
+def test_a_session_with_everything_decided_closes_without_asking(manager, session):
+    item = _item(session, _disqualified())
+    record_decision(item=item, actor=manager, decision=Decision.AGREE)
+
+    assert close_session(session=session, actor=manager).status == ReviewSession.Status.CLOSED
+
+
+def test_revops_applies_a_proposal_left_pending_at_close_and_the_summary_says_so(
+    manager, revops, session
+):
+    proposal = _threshold_proposal(session, manager)
+    close_session(session=session, actor=manager, confirmed=Unfinished(proposals=1))
+
+    apply_proposal(proposal=proposal, actor=revops)
+
+    assert Segment.objects.get(pk=proposal.segment_id).mql_threshold == 65
+    summary = ReviewSession.objects.get(pk=session.pk).summary
+    assert summary["proposals"] == {"proposed": 0, "applied": 1, "declined": 0}
+    assert summary["changes"][0]["status"] == "applied"
+    (late,) = summary["after_close"]
+    assert (late["id"], late["status"], late["by"]) == (proposal.pk, "applied", "revops")
+
+
+def test_revops_declines_a_proposal_left_pending_at_close(manager, revops, session):
+    kept, declined = (
+        _threshold_proposal(session, manager),
+        _threshold_proposal(session, manager, "60"),
+    )
+    close_session(session=session, actor=manager, confirmed=Unfinished(proposals=2))
+
+    decline_proposal(proposal=declined, actor=revops, note="Capacity is short")
+
+    summary = ReviewSession.objects.get(pk=session.pk).summary
+    assert summary["proposals"] == {"proposed": 1, "applied": 0, "declined": 1}
+    assert [late["status"] for late in summary["after_close"]] == ["declined"]
+    with pytest.raises(ReviewRefused, match="already declined"):
+        apply_proposal(proposal=declined, actor=revops)
+    assert RuleChangeProposal.objects.get(pk=kept.pk).status == "proposed"

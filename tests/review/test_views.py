@@ -2,6 +2,7 @@ import csv
 import datetime as dt
 import io
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -28,6 +29,58 @@ def _item(session, lead, position=1):
         session=session, lead=lead, stratum=Stratum.SDR_REJECTED, position=position,
         stage_when_sampled=lead.stage,
     )  # fmt: skip
+
+
+def _proposal(session, manager, field="mql_threshold", value="65"):
+    segment = Segment.objects.filter(slug="core").first() or SegmentFactory(
+        slug="core", name="Core", mql_threshold=70, nurture_floor=40
+    )
+    return RuleChangeProposal.objects.create(
+        session=session, kind="threshold", segment=segment, field=field,
+        current_value=str(getattr(segment, field)), proposed_value=value, rationale="x",
+        proposed_by=manager,
+    )  # fmt: skip
+
+
+def _close(client, manager, session):
+    """Close as a manager, confirming whatever is left undecided."""
+    client.force_login(manager)
+    left = session.items.filter(decision=Decision.PENDING).count()
+    pending = session.proposals.filter(status="proposed").count()
+    response = client.post(
+        reverse("review:close-session", args=[session.pk]),
+        {"undecided": str(left), "pending": str(pending)},
+    )
+    assert response.status_code == 302
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """What a person reads: the text between the tags (attribute values left out)."""
+    parser = _Text()
+    parser.feed(html)
+    return re.sub(r"\s+", " ", " ".join(parser.parts))
+
+
+def _part(html: str, marker: str) -> str:
+    """The element whose opening tag holds `marker`, through its closing tag."""
+    start = html.rindex("<", 0, html.index(marker))
+    tag = re.match(r"<(\w+)", html[start:]).group(1)
+    depth, pos = 0, start
+    for found in re.finditer(rf"<(/?){tag}\b", html[start:]):
+        depth += -1 if found.group(1) else 1
+        if depth == 0:
+            pos = start + found.end()
+            break
+    return html[start : html.index(">", pos) + 1]
 
 
 def _rejected_lead(when=None):
@@ -116,18 +169,192 @@ def test_overturning_in_the_page_reopens_the_lead(client, manager, session):
     assert ReviewItem.objects.get(pk=item.pk).overturn.name == "reopen"
 
 
-def test_a_refused_overturn_says_what_the_engine_needs(client, manager, session):
+def test_a_refused_overturn_answers_in_place_with_the_typing_kept(client, manager, session):
     item = _item(session, LeadFactory(stage=Stage.NEW, manual_review=True))
     client.force_login(manager)
 
     response = client.post(
         reverse("review:decide", args=[session.pk, item.pk]),
-        {"decision": "overturn", "note": "Not a fit", "overturn_to": "disqualified"},
-        follow=True,
+        {"decision": "overturn", "note": "Not a fit: reseller", "overturn_to": "disqualified"},
     )
 
-    assert "The lead cannot move: reason code is required" in response.text
+    assert response.status_code == 422
+    card = _part(response.text, f'id="item-{item.pk}"')
+    # The engine's message beside the reason code, which the input names.
+    assert f'aria-describedby="reason-{item.pk}-error"' in card
+    assert re.search(rf'id="reason-{item.pk}-error">[^<]*reason code is required', card, re.I)
+    # What was typed is still there.
+    assert ">Not a fit: reseller</textarea>" in card
+    assert 'value="overturn" checked' in card
+    assert '<option value="disqualified" selected>' in card
     assert ReviewItem.objects.get(pk=item.pk).decision == Decision.PENDING
+
+
+def test_a_refused_overturn_over_htmx_answers_with_its_card_alone(client, manager, session):
+    item = _item(session, LeadFactory(stage=Stage.NEW, manual_review=True))
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("review:decide", args=[session.pk, item.pk]),
+        {"decision": "overturn", "note": "", "overturn_to": "disqualified"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith(
+        f'<article class="review-card decision-pending" id="item-{item.pk}"'
+    )
+    assert "<html" not in response.text
+    assert f'id="note-{item.pk}-error"' in response.text
+    assert "needs a note" in response.text
+
+
+def test_a_decision_over_htmx_answers_with_the_card_and_the_new_counts(client, manager, session):
+    item = _item(session, _rejected_lead())
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("review:decide", args=[session.pk, item.pk]),
+        {"decision": "agree", "note": "Right call"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 200
+    assert f'id="item-{item.pk}"' in response.text
+    counts = _part(response.text, 'id="decision-counts"')
+    assert 'hx-swap-oob="true"' in counts
+    assert '<strong data-count="agree">1</strong>' in response.text
+    assert "Recorded “agree”" in response.text
+    assert ReviewItem.objects.get(pk=item.pk).decision == Decision.AGREE
+
+
+def test_a_nurture_card_offers_no_overturn(client, manager, session):
+    item = _item(session, LeadFactory(stage=Stage.NURTURE, recycle_on=dt.date(2027, 3, 1)))
+    client.force_login(manager)
+
+    response = client.get(reverse("review:session", args=[session.pk]))
+
+    card = _part(response.text, f'id="item-{item.pk}"')
+    assert 'value="agree"' in card
+    assert 'value="overturn"' not in card
+    assert "No overturn: from Nurture" in card
+
+
+def test_a_refused_proposal_keeps_what_was_typed_beside_its_field(client, manager, session):
+    segment = SegmentFactory(slug="core", name="Core")
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("review:propose", args=[session.pk]),
+        {
+            "target": f"threshold:{segment.pk}", "field": "mql_threshold", "value": "sixty",
+            "rationale": "Good leads sat at 65-69",
+        },
+    )  # fmt: skip
+
+    assert response.status_code == 422
+    form = _part(response.text, 'class="act-form proposal-form"')
+    assert 'id="id_value_error">“sixty” is not a whole number' in form
+    assert 'value="sixty"' in form
+    assert ">\nGood leads sat at 65-69</textarea>" in form
+    assert f'<option value="threshold:{segment.pk}" selected>' in form
+    assert not RuleChangeProposal.objects.exists()
+
+
+def test_a_decline_without_a_reason_is_refused_beside_the_field(client, manager, revops, session):
+    proposal = _proposal(session, manager)
+    client.force_login(revops)
+
+    response = client.post(
+        reverse("review:decline-proposal", args=[proposal.pk]), {"note": "  "},
+        HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith('<section id="proposals"')
+    assert f'id="decline-{proposal.pk}-error">Say why the change is declined' in response.text
+    assert RuleChangeProposal.objects.get().status == "proposed"
+
+
+def test_a_refused_apply_says_why_in_the_proposals_row(client, manager, revops, session):
+    proposal = _proposal(session, manager, field="nurture_floor", value="90")
+    client.force_login(revops)
+
+    response = client.post(reverse("review:apply-proposal", args=[proposal.pk]))
+
+    assert response.status_code == 422
+    row = _part(response.text, f'id="proposal-{proposal.pk}"')
+    assert f'id="proposal-{proposal.pk}-errors"' in row
+    assert RuleChangeProposal.objects.get().status == "proposed"
+
+
+def test_closing_with_undecided_leads_asks_and_says_how_many(client, manager, session):
+    _item(session, _rejected_lead())
+    _item(session, _rejected_lead(), position=2)
+    _proposal(session, manager)
+    client.force_login(manager)
+
+    response = client.post(reverse("review:close-session", args=[session.pk]))
+
+    assert response.status_code == 422
+    assert "2 leads are still undecided and 1 proposal awaits RevOps" in response.text
+    assert 'name="undecided" value="2"' in response.text
+    assert 'name="pending" value="1"' in response.text
+    assert ReviewSession.objects.get().is_open
+
+    response = client.post(
+        reverse("review:close-session", args=[session.pk]), {"undecided": "2", "pending": "1"}
+    )
+
+    assert response.status_code == 302
+    assert ReviewSession.objects.get().status == "closed"
+
+
+def test_the_close_button_says_what_is_left(client, manager, session):
+    _item(session, _rejected_lead())
+    client.force_login(manager)
+
+    response = client.get(reverse("review:session", args=[session.pk]))
+
+    assert "1 lead is still undecided. Closing keeps the summary" in response.text
+
+
+def test_revops_decides_a_proposal_left_pending_at_close_in_the_page(
+    client, manager, revops, session
+):
+    proposal = _proposal(session, manager)
+    _close(client, manager, session)
+    client.force_login(revops)
+
+    page = client.get(reverse("review:session", args=[session.pk]))
+    assert f'action="{reverse("review:apply-proposal", args=[proposal.pk])}"' in page.text
+
+    response = client.post(reverse("review:apply-proposal", args=[proposal.pk]), follow=True)
+
+    assert "Applied: Core now has MQL threshold 65" in response.text
+    assert Segment.objects.get(slug="core").mql_threshold == 65
+    summary = _part(response.text, 'id="session-summary"')
+    assert "Decided by RevOps after the session closed" in summary
+    assert "“MQL threshold → 65” applied by revops" in summary
+
+
+def test_proposals_show_their_fields_as_people_say_them(client, manager, revops, session):
+    client.force_login(manager)
+    segment = SegmentFactory(slug="core", name="Core")
+    response = client.post(
+        reverse("review:propose", args=[session.pk]),
+        {
+            "target": f"threshold:{segment.pk}", "field": "mql_threshold", "value": "65",
+            "rationale": "Good leads sat at 65-69",
+        },
+        follow=True,
+    )  # fmt: skip
+
+    text = visible_text(response.text)
+    assert "Proposed: Core MQL threshold → 65." in text
+    assert "MQL threshold: 70 → 65" in text
+    assert "mql_threshold" not in text
+    assert "Mql threshold" not in text
 
 
 def test_proposing_and_applying_a_change_through_the_pages(client, manager, revops, session):
@@ -162,8 +389,7 @@ def test_a_manager_cannot_apply_a_proposal(client, manager, session):
 
 def test_a_closed_session_page_shows_the_summary_and_no_forms(client, manager, session):
     _item(session, _rejected_lead())
-    client.force_login(manager)
-    client.post(reverse("review:close-session", args=[session.pk]))
+    _close(client, manager, session)
 
     response = client.get(reverse("review:session", args=[session.pk]))
 
@@ -176,15 +402,14 @@ def test_a_closed_session_page_shows_the_summary_and_no_forms(client, manager, s
 
 def test_posting_a_decision_to_a_closed_session_changes_nothing(client, manager, session):
     item = _item(session, _rejected_lead())
-    client.force_login(manager)
-    client.post(reverse("review:close-session", args=[session.pk]))
+    _close(client, manager, session)
 
     response = client.post(
         reverse("review:decide", args=[session.pk, item.pk]),
         {"decision": "overturn", "note": "x", "overturn_to": "mql"},
-        follow=True,
     )
 
+    assert response.status_code == 422
     assert "is closed" in response.text
     assert Lead.objects.get(pk=item.lead_id).stage == Stage.DISQUALIFIED
 
