@@ -23,7 +23,7 @@ class OpenSessionForm(forms.Form):
     month = forms.CharField(
         label="Month under review",
         widget=forms.DateInput(attrs={"type": "month"}),
-        help_text="YYYY-MM",
+        help_text="Year and month, such as 2026-10 (YYYY-MM).",
     )
     size = forms.IntegerField(
         label="Leads to sample", min_value=MIN_SIZE, max_value=MAX_SIZE, initial=DEFAULT_SIZE

@@ -588,3 +588,68 @@ def test_rate_bars_are_drawn_on_a_full_scale(client, manager):
     assert response.context["report"].total.acceptance_rate == 0.5
     # Half the bar's 300 units for 50 %, not the whole bar because it is the largest.
     assert _bar_widths(response.text, "SAL acceptance rate") == [150.0]
+
+
+# Accessibility ------------------------------------------------------------------------------
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.described: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(found["id"])
+        for ref in (found.get("aria-describedby") or "").split():
+            self.described.append((tag, ref))
+
+
+def dangling_descriptions(html: str) -> list[str]:
+    parser = _Ids()
+    parser.feed(html)
+    return [f"<{tag}> → #{ref}" for tag, ref in parser.described if ref not in parser.ids]
+
+
+def test_every_aria_describedby_on_the_review_pages_names_an_element(
+    client, manager, revops, session
+):
+    nurture = _item(session, LeadFactory(stage=Stage.NURTURE, recycle_on=dt.date(2027, 3, 1)))
+    borderline = _item(session, LeadFactory(stage=Stage.NEW, manual_review=True), position=2)
+    proposal = _proposal(session, manager)
+    client.force_login(manager)
+    pages = {
+        "sessions": client.get(reverse("review:sessions")),
+        "sessions, bad month": client.post(
+            reverse("review:open-session"), {"month": "Oct", "size": "2"}
+        ),
+        "session": client.get(reverse("review:session", args=[session.pk])),
+        "refused decision": client.post(
+            reverse("review:decide", args=[session.pk, borderline.pk]),
+            {"decision": "overturn", "overturn_to": "disqualified"},
+        ),
+        "refused nurture overturn": client.post(
+            reverse("review:decide", args=[session.pk, nurture.pk]), {"decision": "overturn"}
+        ),
+        "refused proposal": client.post(
+            reverse("review:propose", args=[session.pk]),
+            {"target": "", "field": "points", "value": "x"},
+        ),
+        "close asks": client.post(reverse("review:close-session", args=[session.pk])),
+        "metrics": client.get(METRICS),
+        "metrics, bad period": client.get(METRICS, {"start": "2026-10-31", "end": "2026-10-01"}),
+        "metrics, year 9999": client.get(METRICS, {"start": "9999-12-31", "end": "9999-12-31"}),
+        "board": client.get(reverse("qualification:board")),
+    }
+    client.force_login(revops)
+    pages["refused decline"] = client.post(
+        reverse("review:decline-proposal", args=[proposal.pk]), {"note": ""}
+    )
+
+    for name, response in pages.items():
+        assert response.status_code in (200, 400, 422), name
+        assert dangling_descriptions(response.text) == [], name
+    assert 'aria-describedby="id_month_helptext"' in pages["sessions"].text
+    assert 'id="id_month_helptext"' in pages["sessions"].text
