@@ -521,8 +521,24 @@ class ImportRowAdmin(RecordAdmin):
     list_select_related = ("job", "lead__contact", "lead__segment")
 
 
+class IntakeSourceForm(forms.ModelForm):
+    activity_kinds = forms.MultipleChoiceField(
+        choices=Activity.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Activity kinds it may send",
+        help_text="Anything else it sends is refused. Sales touches (calls, emails sent, "
+        "meetings) are off by default: a web form does not have them, and they score a lead up.",
+        error_messages={"required": "Choose at least one kind, or deactivate the source."},
+    )
+
+    class Meta:
+        model = IntakeSource
+        fields = ("name", "segment", "default_source", "activity_kinds", "active")
+
+
 @admin.register(IntakeSource)
 class IntakeSourceAdmin(admin.ModelAdmin):
+    form = IntakeSourceForm
     list_display = ("name", "segment", "default_source", "active", "created_at")
     list_filter = ("active", "segment")
     search_fields = ("name",)

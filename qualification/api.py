@@ -1,8 +1,11 @@
 """JSON intake for web forms: POST /api/intake/leads/ with a per-source bearer token.
 
-The request carries an Idempotency-Key; a retried post with the same key gets the first answer
-and creates nothing. Bad input gets a 400 with field errors and writes nothing. The lead goes
-through the same intake as a CSV row, then is scored and routed after commit.
+A token acts only inside its source: the source's segment, the activity kinds it declares, and
+an answer that says nothing about the person beyond what was sent (a known email and a new one
+get the same 202 with the lead's id). The request carries an Idempotency-Key; a retried post
+with the same key and body gets the first answer and creates nothing, the same key with another
+body is a 422. Bad input gets a 400 with field errors and writes nothing. The lead goes through
+the same intake as a CSV row, then is scored and routed after commit.
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from django.views.decorators.http import require_POST
 
 from .enqueue import enqueue
 from .intake import LeadRow, ingest
-from .models import Activity, ImportRow, IntakeRequest, IntakeSource, Lead, Segment
+from .models import Activity, ImportRow, IntakeRequest, IntakeSource, activity_time_problem
 from .tasks import score_and_route
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_ACTIVITIES = 100
+# The body is an object holding objects and lists of objects: three levels. Deeper is not a
+# form, and unbounded depth would exhaust the recursion of whatever walks it next.
+MAX_NESTING = 10
 TEXT_FIELDS = (
     "email",
     "first_name",
@@ -41,6 +47,15 @@ TEXT_FIELDS = (
     "source",
 )
 ACTIVITY_KINDS = frozenset(Activity.Kind.values)
+KIND_LABELS = dict(Activity.Kind.choices)
+
+
+class NotANumber(ValueError):
+    """NaN and ±Infinity: Python's JSON reader takes them, JSON does not."""
+
+
+def _refuse_constant(name: str):
+    raise NotANumber(f"{name} is not a number")
 
 
 def hash_token(token: str) -> str:
@@ -73,19 +88,40 @@ def _authenticate(request: HttpRequest) -> IntakeSource | None:
 
 
 def _answer(record: IntakeRequest, *, replayed: bool, queued: bool = True) -> JsonResponse:
-    lead = Lead.objects.get(pk=record.lead_id)
-    status = 201 if record.outcome == ImportRow.Outcome.CREATED else 200
-    body = {
-        "id": lead.pk,
-        "stage": lead.stage,
-        "outcome": record.outcome,
-        "intent_score": lead.intent_score,
-        "replayed": replayed,
-    }
+    # The same answer whether the email was new or known: the stage, the score or even
+    # "merged" would tell whoever holds a form's token where a person stands in the pipeline.
+    body = {"id": record.lead_id, "status": "accepted"}
     if not queued:
         # The lead is saved; only its scoring waits. The nightly rescore picks it up.
         body["scoring"] = "pending: the job queue is unreachable; the nightly rescore will score it"
-    return JsonResponse(body, status=status)
+    response = JsonResponse(body, status=202)
+    if replayed:
+        # A replay is the first answer, byte for byte; only this header tells them apart.
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _replay(record: IntakeRequest, *, body_hash: str) -> JsonResponse:
+    """The first answer again, unless the key comes back with another body: answering as if it
+    had been taken would silently drop what the new body says. A key stored before bodies
+    were hashed has nothing to compare with, so it replays."""
+    if record.body_hash and record.body_hash != body_hash:
+        return _error(422, {"Idempotency-Key": ["key reused with a different body"]})
+    return _answer(record, replayed=True)
+
+
+def _nested_deeper_than(value, limit: int) -> bool:
+    """Whether the JSON value holds lists or objects more than `limit` levels deep; walked
+    with a stack, so a deep value cannot exhaust the recursion it is checked for."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _storable(value) -> bool:
@@ -106,13 +142,16 @@ def _storable(value) -> bool:
     return True
 
 
-def _row_from(payload) -> tuple[LeadRow | None, dict[str, list[str]]]:
+def _row_from(
+    payload, *, source: IntakeSource, now: dt.datetime
+) -> tuple[LeadRow | None, dict[str, list[str]]]:
     if not isinstance(payload, dict):
         return None, {"__all__": ["the body must be a JSON object"]}
     if not _storable(payload):
         return None, {"__all__": ["text must not contain NUL characters or lone surrogates"]}
     errors: dict[str, list[str]] = {}
-    unknown = set(payload) - {*TEXT_FIELDS, "form_answers", "activities", "segment"}
+    # No segment field: a token's leads go to its source's segment, nowhere else.
+    unknown = set(payload) - {*TEXT_FIELDS, "form_answers", "activities"}
     for name in sorted(unknown):
         errors[name] = ["is not a field this endpoint takes"]
     row = LeadRow(line=1)
@@ -137,27 +176,39 @@ def _row_from(payload) -> tuple[LeadRow | None, dict[str, list[str]]]:
     if not isinstance(activities, list) or len(activities) > MAX_ACTIVITIES:
         errors["activities"] = [f"must be a list of at most {MAX_ACTIVITIES} activities"]
     else:
+        allowed = frozenset(source.activity_kinds)
         for index, item in enumerate(activities):
-            problem = _activity_problem(item)
+            activity, problem = _activity_from(item, allowed=allowed, now=now)
             if problem:
                 errors.setdefault("activities", []).append(f"item {index}: {problem}")
             else:
-                row.activities.append((item["kind"], parse_datetime(item["occurred_at"])))
+                row.activities.append(activity)
     return (None, errors) if errors else (row, {})
 
 
-def _activity_problem(item) -> str | None:
+def _activity_from(
+    item, *, allowed: frozenset[str], now: dt.datetime
+) -> tuple[tuple[str, dt.datetime] | None, str | None]:
+    """One activity of the body as (kind, time), or why it cannot be taken."""
     if not isinstance(item, dict) or not isinstance(item.get("kind"), str):
-        return "needs a kind and an occurred_at"
-    if item["kind"] not in ACTIVITY_KINDS:
-        return f"“{item['kind'][:40]}” is not an activity kind"
+        return None, "needs a kind and an occurred_at"
+    kind = item["kind"]
+    if kind not in ACTIVITY_KINDS:
+        return None, f"“{kind[:40]}” is not an activity kind"
+    if kind not in allowed:
+        # Sales touches (meetings, calls) come from sales, not from a form.
+        return None, f"this source may not send “{KIND_LABELS[kind]}” activities"
     when = item.get("occurred_at")
-    moment = parse_datetime(when) if isinstance(when, str) else None
+    try:
+        moment = parse_datetime(when) if isinstance(when, str) else None
+    except ValueError:  # well formed but impossible: month 13, an offset of +99:00
+        moment = None
     if moment is None or timezone.is_naive(moment):
-        return "occurred_at must be an ISO 8601 time with a time zone"
-    if moment > timezone.now() + dt.timedelta(minutes=5):
-        return "occurred_at is in the future"
-    return None
+        return None, "occurred_at must be an ISO 8601 time with a time zone"
+    problem = activity_time_problem(moment, now=now)
+    if problem:
+        return None, f"occurred_at is {problem}"
+    return (kind, moment), None
 
 
 @csrf_exempt  # authenticated by bearer token, not a browser session
@@ -174,21 +225,26 @@ def intake_lead(request: HttpRequest) -> JsonResponse:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 100:
         return _error(400, {"Idempotency-Key": ["a header of 1 to 100 characters is required"]})
+    # The bytes as sent: a retry sends the same ones.
+    body_hash = hashlib.sha256(request.body).hexdigest()
     done = IntakeRequest.objects.filter(source=source, idempotency_key=key).first()
     if done is not None:
-        return _answer(done, replayed=True)
+        return _replay(done, body_hash=body_hash)
     if len(request.body) > MAX_BODY_BYTES:
         return _error(400, {"__all__": [f"the body is over {MAX_BODY_BYTES // 1024} KB"]})
+    too_deep = _error(400, {"__all__": ["the body is nested too deeply"]})
     try:
-        payload = json.loads(request.body or b"null")
+        payload = json.loads(request.body or b"null", parse_constant=_refuse_constant)
+    except NotANumber as refused:
+        return _error(400, {"__all__": [f"the body is not valid JSON: {refused}"]})
+    except RecursionError:
+        return too_deep
     except (ValueError, UnicodeDecodeError):
         return _error(400, {"__all__": ["the body is not valid JSON"]})
-    row, errors = _row_from(payload)
-    segment = source.segment
-    if row is not None and payload.get("segment") is not None:
-        segment = Segment.objects.filter(slug=str(payload["segment"])).first()
-        if segment is None:
-            errors = {"segment": [f"no segment “{str(payload['segment'])[:50]}”"]}
+    if _nested_deeper_than(payload, MAX_NESTING):
+        return too_deep
+    now = timezone.now()
+    row, errors = _row_from(payload, source=source, now=now)
     if errors:
         return _error(400, errors)
 
@@ -197,18 +253,24 @@ def intake_lead(request: HttpRequest) -> JsonResponse:
         with transaction.atomic():
             (result,) = ingest(
                 [row],
-                segment=segment,
+                segment=source.segment,
                 source_system=f"intake:{source.name}",
                 default_source=source.default_source,
+                now=now,
             )
             if result.outcome == ImportRow.Outcome.REFUSED:
                 return _error(400, result.errors or {"__all__": [result.message]})
             record = IntakeRequest.objects.create(
-                source=source, idempotency_key=key, lead=result.lead, outcome=result.outcome
+                source=source,
+                idempotency_key=key,
+                lead=result.lead,
+                outcome=result.outcome,
+                body_hash=body_hash,
             )
             lead_ids = [result.lead.pk]
             transaction.on_commit(lambda: queued.append(enqueue(score_and_route, lead_ids)))
     except IntegrityError:
         # The same key raced in on another request and won; answer as it did.
-        return _answer(IntakeRequest.objects.get(source=source, idempotency_key=key), replayed=True)
+        winner = IntakeRequest.objects.get(source=source, idempotency_key=key)
+        return _replay(winner, body_hash=body_hash)
     return _answer(record, replayed=False, queued=all(queued))

@@ -44,6 +44,7 @@ from .models import (
     Source,
     Stage,
     StageTransition,
+    activity_time_problem,
 )
 from .scoring import account_fit, score_leads
 from .transitions import Evidence, Rule, TransitionRefused, stage_new_lead
@@ -474,6 +475,18 @@ def _account_values(row: CleanRow) -> dict:
     }
 
 
+def _check_activity_times(row: LeadRow, *, now: dt.datetime) -> None:
+    """Refuse the row when one of its activities falls outside the stored window, whichever
+    caller built it (the JSON intake says so per item before it gets here)."""
+    problems = [
+        f"item {index}: occurred_at is {problem}"
+        for index, (_, moment) in enumerate(row.activities)
+        if (problem := activity_time_problem(moment, now=now))
+    ]
+    if problems:
+        raise RowRefused({"activities": problems})
+
+
 def ingest(
     rows: list[LeadRow],
     *,
@@ -490,6 +503,7 @@ def ingest(
     cleaned: list[CleanRow] = []
     for row in rows:
         try:
+            _check_activity_times(row, now=now)
             cleaned.append(clean(row, reasons=reasons, default_source=default_source))
         except RowRefused as refused:
             results[row.line] = RowResult(

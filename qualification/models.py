@@ -1,8 +1,10 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Contact, IcpTier
@@ -309,6 +311,37 @@ class Lead(models.Model):
         return self.motion == Motion.PRODUCT_LED
 
 
+# Every stored activity time lies in this window. Nothing this business records happened before
+# 2000, and a clock a little ahead is tolerated; outside it is a typo or an attack, and a time
+# near year 1 or 9999 cannot even be shown in the local time zone (OverflowError on the page).
+ACTIVITY_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+ACTIVITY_LEEWAY = dt.timedelta(days=1)
+
+
+def activity_time_problem(moment: dt.datetime, *, now: dt.datetime) -> str | None:
+    """Why `moment` cannot be an activity's time ("before 2000", "more than a day ahead"), or
+    None. The one rule every path that stores an activity applies."""
+    try:
+        if moment < ACTIVITY_EPOCH:
+            return "before 2000"
+        if moment > now + ACTIVITY_LEEWAY:
+            return "more than a day ahead"
+    except OverflowError:  # an offset pushed it past year 1 or 9999 in UTC
+        return "before 2000" if moment.year < ACTIVITY_EPOCH.year else "more than a day ahead"
+    return None
+
+
+def validate_activity_time(value: dt.datetime) -> None:
+    """The model field's validator, so the admin shows the rule beside the field."""
+    problem = activity_time_problem(value, now=timezone.now())
+    if problem == "before 2000":
+        raise ValidationError(
+            "The time is before 2000: no activity here is that old.", code="too_early"
+        )
+    if problem:
+        raise ValidationError("The time is more than a day ahead.", code="too_late")
+
+
 class Activity(models.Model):
     """Something the contact did (an intent signal) or something sales did (a touch)."""
 
@@ -341,7 +374,7 @@ class Activity(models.Model):
         Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    occurred_at = models.DateTimeField()
+    occurred_at = models.DateTimeField(validators=[validate_activity_time])
     detail = models.CharField(max_length=500, blank=True)
     session_key = models.CharField(max_length=64, blank=True)
     actor = models.ForeignKey(
@@ -360,9 +393,36 @@ class Activity(models.Model):
             models.Index(fields=["contact", "occurred_at"], name="activity_contact_time_idx"),
             models.Index(fields=["lead", "occurred_at"], name="activity_lead_time_idx"),
         ]
+        constraints = [
+            # The window's fixed end, for writers that skip validation (bulk inserts); its
+            # moving end ("a day ahead") depends on the clock, which a constraint cannot read.
+            models.CheckConstraint(
+                condition=Q(occurred_at__gte=ACTIVITY_EPOCH),
+                name="activity_after_2000",
+                violation_error_message="An activity's time cannot be before 2000.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# What sales does to a contact, not what the contact did: a web form or partner never reports
+# these, and they would let it score a lead up to MQL.
+SALES_TOUCHES = frozenset({Activity.Kind.CALL, Activity.Kind.EMAIL_SENT, Activity.Kind.MEETING})
+
+
+def default_intake_kinds() -> list[str]:
+    """The kinds a new intake source may send: everything a contact does, no sales touch."""
+    return [kind for kind in Activity.Kind.values if kind not in SALES_TOUCHES]
+
+
+def validate_activity_kinds(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(kind, str) for kind in value):
+        raise ValidationError("Give a list of activity kinds.", code="invalid")
+    unknown = [kind for kind in value if kind not in Activity.Kind.values]
+    if unknown:
+        raise ValidationError(f"“{unknown[0][:40]}” is not an activity kind.", code="invalid")
 
 
 class StageTransition(models.Model):
@@ -731,6 +791,11 @@ class IntakeSource(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="+")
     default_source = models.CharField(max_length=20, choices=Source.choices, default=Source.FORM)
+    activity_kinds = models.JSONField(
+        default=default_intake_kinds,
+        validators=[validate_activity_kinds],
+        help_text="The activity kinds this source may report; any other is refused.",
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -748,6 +813,12 @@ class IntakeRequest(models.Model):
     idempotency_key = models.CharField(max_length=100)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
     outcome = models.CharField(max_length=10, choices=ImportRow.Outcome.choices)
+    body_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the body, so the same key with another body is refused; "
+        "blank on requests from before it was kept.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

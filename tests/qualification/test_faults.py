@@ -155,7 +155,7 @@ class TestRedisDown:
                 headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k1"},
             )
 
-        assert response.status_code == 201
+        assert response.status_code == 202
         assert response.json()["scoring"].startswith("pending")
         assert Lead.objects.filter(pk=response.json()["id"]).exists()
         assert any("score_and_route" in r.message for r in caplog.records)

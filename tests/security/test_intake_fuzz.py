@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Account, Contact
 from qualification.api import TEXT_FIELDS, issue_token
-from qualification.models import Activity, IntakeRequest, IntakeSource, Lead
+from qualification.models import ACTIVITY_EPOCH, Activity, IntakeRequest, IntakeSource, Lead
 from tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +44,31 @@ emails = st.one_of(
     nasty_text,
     st.builds(lambda n: "a" * n + "@acme.io", st.integers(1, 400)),
 )
+# Times at and past the edges: year 1 and 9999 with and without an offset, offsets no clock
+# has (+99:00), days ahead. Year 1 once stored made the lead's page a 500 for everyone.
+hostile_times = st.one_of(
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00Z",
+            "0001-01-01T00:00:00+05:00",
+            "0001-01-01T00:00:00-05:00",
+            "9999-12-31T23:59:59-05:00",
+            "2026-01-01T10:00:00+99:00",
+            "2026-01-01T10:00:00-24:00",
+            "1999-12-31T23:59:59Z",
+        ]
+    ),
+    st.builds(
+        lambda year, hours, minutes, sign: (
+            f"{year:04d}-06-01T12:00:00{sign}{hours:02d}:{minutes:02d}"
+        ),
+        st.integers(1, 9999),
+        st.integers(0, 99),
+        st.integers(0, 99),
+        st.sampled_from("+-"),
+    ),
+    st.floats(-1, 400).map(lambda days: (timezone.now() + dt.timedelta(days=days)).isoformat()),
+)
 activities = st.lists(
     st.fixed_dictionaries(
         {
@@ -48,6 +76,7 @@ activities = st.lists(
             "occurred_at": st.one_of(
                 st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
                 st.just("2026-11-22T10:00:00Z"),
+                hostile_times,
                 field_values,
             ),
         }
@@ -60,7 +89,9 @@ forms = st.fixed_dictionaries(
     optional={
         **{name: field_values for name in TEXT_FIELDS if name != "email"},
         "form_answers": st.one_of(
-            st.dictionaries(nasty_text, st.one_of(nasty_text, st.integers())), json_values
+            # json.dumps writes NaN and Infinity for these floats, which JSON does not allow
+            st.dictionaries(nasty_text, st.one_of(nasty_text, st.integers(), st.floats())),
+            json_values,
         ),
         "activities": activities,
         "segment": field_values,
@@ -71,6 +102,7 @@ bodies = st.one_of(
     json_values.map(json.dumps),
     st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
     st.builds(lambda n: '{"email": "' + "x" * n + '"}', st.integers(60_000, 70_000)),
+    st.builds(lambda n: "[" * n + "]" * n, st.integers(1, 30_000)),
 )
 header_text = st.text(
     st.characters(min_codepoint=32, max_codepoint=126), max_size=120
@@ -97,6 +129,10 @@ def check(response, before):
     if 400 <= response.status_code < 500:
         assert counts() == before, f"a {response.status_code} wrote rows"
         assert response.json()["errors"]
+    else:
+        latest = timezone.now() + dt.timedelta(days=1)
+        outside = Activity.objects.exclude(occurred_at__range=(ACTIVITY_EPOCH, latest))
+        assert not outside.exists(), "an activity time outside the window was stored"
 
 
 @FUZZ
@@ -162,3 +198,48 @@ def test_a_lone_surrogate_is_refused_with_a_400(token):
     )
 
     assert response.status_code == 400
+
+
+def raw_post(token, raw: str, key: str = "edge"):
+    return Client().post(
+        URL,
+        data=raw,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+    )
+
+
+def with_time(occurred_at: str) -> str:
+    return json.dumps(
+        {"email": "ann@acme.io", "activities": [{"kind": "webinar", "occurred_at": occurred_at}]}
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        with_time("0001-01-01T00:00:00Z"),
+        with_time("0001-01-01T00:00:00+05:00"),
+        with_time("0001-01-01T00:00:00-05:00"),
+        with_time("2026-01-01T10:00:00+99:00"),
+        with_time("9999-12-31T23:59:59-05:00"),
+        pytest.param("DAYS_AHEAD", id="two-days-ahead"),
+        "[" * 30_000 + "]" * 30_000,
+        '{"email": "ann@acme.io", "form_answers": ' + "[" * 30_000 + "]" * 30_000 + "}",
+        '{"email": "ann@acme.io", "form_answers": {"Team size": NaN}}',
+        '{"email": "ann@acme.io", "form_answers": {"Team size": Infinity}}',
+        '{"email": "ann@acme.io", "form_answers": {"Team size": -Infinity}}',
+    ],
+    ids=lambda raw: raw[:60],
+)
+def test_the_inputs_that_once_broke_a_page_are_a_400_and_write_nothing(token, raw, admin_client):
+    if raw == "DAYS_AHEAD":
+        raw = with_time((timezone.now() + dt.timedelta(days=2)).isoformat())
+    before = counts()
+
+    response = raw_post(token, raw)
+
+    assert response.status_code == 400
+    assert response.json()["errors"]
+    assert counts() == before
+    assert admin_client.get(reverse("admin:qualification_activity_changelist")).status_code == 200
