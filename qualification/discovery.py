@@ -30,6 +30,7 @@ from .models import (
     Lead,
     Stage,
 )
+from .transitions import has_text
 
 # Who may work a lead ---------------------------------------------------------------------------
 
@@ -95,7 +96,7 @@ def save_checklist_answer(
 
 def add_discovery_note(*, lead: Lead, author: AbstractBaseUser, body: str) -> DiscoveryNote:
     body = body.strip()
-    if not body:
+    if not has_text(body):
         raise ValueError("a discovery note needs some text")
     return DiscoveryNote.objects.create(lead=lead, author=author, body=body)
 
@@ -154,7 +155,9 @@ def map_buying_group_role(
 
 
 def _create_contact(lead: Lead, actor: AbstractBaseUser, data: NewContact) -> Contact:
-    first, last = data.first_name.strip(), data.last_name.strip()
+    first, last = (
+        name.strip() if has_text(name) else "" for name in (data.first_name, data.last_name)
+    )
     if not (first or last):
         raise BuyingGroupError("first_name", "a new contact needs a name")
     email = normalize_email(data.email) or None

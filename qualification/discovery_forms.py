@@ -6,7 +6,7 @@ from django import forms
 from accounts.models import BuyingGroupRole
 
 from .models import ChecklistAnswer
-from .transitions import Evidence
+from .transitions import Evidence, has_text
 
 # Which evidence each transition row asks for on the lead page, in display order.
 TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -45,6 +45,14 @@ class NoteForm(forms.Form):
         label="New note", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
     )
 
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if not has_text(body):
+            raise forms.ValidationError(
+                "Write the note: spaces or invisible characters alone are not a note."
+            )
+        return body
+
 
 class BuyingGroupForm(forms.Form):
     NEW = "new"
@@ -74,7 +82,7 @@ class BuyingGroupForm(forms.Form):
         data = super().clean()
         if data.get("contact") in (None, "", self.NEW):
             data["contact"] = None
-            if not (data.get("first_name") or data.get("last_name")):
+            if not (has_text(data.get("first_name")) or has_text(data.get("last_name"))):
                 self.add_error("first_name", "Name the new person, or choose someone listed.")
         else:
             data["contact"] = self.contacts[data["contact"]]
@@ -137,7 +145,7 @@ class TransitionForm(forms.Form):
     def evidence(self) -> Evidence:
         data = self.cleaned_data
         texts = {
-            name: (data.get(name) or "").strip() or None
+            name: data[name].strip() if has_text(data.get(name)) else None
             for name in (
                 "single_thread_override",
                 "mutual_next_step",

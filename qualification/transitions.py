@@ -10,8 +10,9 @@ message per missing requirement, and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -122,12 +123,41 @@ class Requirement:
     problem: Callable[[Check], str | None]  # a message when unmet, else None
 
 
-def _text(check: Check, name: str) -> str:
-    return (check.value(name) or "").strip()
+# A character a person can read: a letter, digit, punctuation mark or symbol. Whitespace,
+# format characters (zero-width spaces and joiners, the BOM, soft hyphens: category Cf),
+# separators (Z*), controls and lone combining marks are not; nor the few letters and symbols
+# that are drawn blank (Hangul fillers, the blank Braille pattern).
+_READABLE = ("L", "N", "P", "S")
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def has_text(value: str | None) -> bool:
+    """Whether `value` holds words: what is left after removing every Unicode whitespace and
+    invisible character is not empty. Every requirement for written evidence asks this."""
+    return any(
+        unicodedata.category(char)[0] in _READABLE and char not in _BLANK_GLYPHS
+        for char in value or ""
+    )
+
+
+def _visible(evidence: Evidence) -> Evidence:
+    """The evidence with every text nobody could read taken as not given (so it is neither
+    counted nor stored)."""
+    unreadable = {
+        item.name: None
+        for item in fields(evidence)
+        if isinstance(getattr(evidence, item.name), str)
+        and not has_text(getattr(evidence, item.name))
+    }
+    return replace(evidence, **unreadable) if unreadable else evidence
+
+
+def _has_text(check: Check, name: str) -> bool:
+    return has_text(check.value(name))
 
 
 def _required_text(name: str, label: str, message: str) -> Requirement:
-    return Requirement(name, label, lambda c: None if _text(c, name) else message)
+    return Requirement(name, label, lambda c: None if _has_text(c, name) else message)
 
 
 # Requirements ------------------------------------------------------------------------------
@@ -141,7 +171,7 @@ def _account_domain(c: Check) -> str | None:
 
 
 def _fit(c: Check) -> str | None:
-    if c.lead.fit_tier in (IcpTier.A, IcpTier.B) or _text(c, "fit_override"):
+    if c.lead.fit_tier in (IcpTier.A, IcpTier.B) or _has_text(c, "fit_override"):
         return None
     tier = c.lead.get_fit_tier_display() if c.lead.fit_tier else "unscored"
     return f"fit tier must be A or B (it is {tier}), or give a written override"
@@ -149,7 +179,7 @@ def _fit(c: Check) -> str | None:
 
 def _score(c: Check) -> str | None:
     threshold = c.lead.segment.mql_threshold
-    if c.lead.intent_score >= threshold or (c.evidence.manual_review_decision or "").strip():
+    if c.lead.intent_score >= threshold or has_text(c.evidence.manual_review_decision):
         return None
     return (
         f"intent score {c.lead.intent_score} is under the MQL threshold of {threshold}; "
@@ -273,7 +303,7 @@ def buying_group_size(lead: Lead) -> int:
 
 
 def _buying_group(c: Check) -> str | None:
-    if buying_group_size(c.lead) >= 2 or _text(c, "single_thread_override"):
+    if buying_group_size(c.lead) >= 2 or _has_text(c, "single_thread_override"):
         return None
     return (
         "at least two buying-group contacts must be mapped, "
@@ -641,6 +671,7 @@ def _apply(
     """Check the table and the evidence, then change `lead` in memory; refuse or return the
     (unsaved) audit row."""
     row = find_transition(lead, to, actor)
+    evidence = _visible(evidence)
     errors = unmet_requirements(lead, row, actor, evidence, now)
     if errors:
         raise TransitionRefused(errors)
@@ -658,7 +689,7 @@ def _apply(
     note = " · ".join(
         text.strip()
         for text in (evidence.note, evidence.manual_review_decision, evidence.fit_override)
-        if text and text.strip()
+        if text is not None
     )
     reason = f"{Stage(from_stage).label} → {Stage(to).label} ({row.name})"
     if note:

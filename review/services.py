@@ -22,6 +22,7 @@ from qualification.transitions import (
     Evidence,
     TransitionRefused,
     find_transition,
+    has_text,
     transition_lead,
     transitions_from,
 )
@@ -217,7 +218,7 @@ def record_decision(
                     " lead cannot be overturned: agree, or propose a rule change",
                     field="decision",
                 )
-            if not note:
+            if not has_text(note):
                 raise ReviewRefused("an overturn needs a note saying why", field="note")
             if not overturn_to:
                 raise ReviewRefused(
@@ -267,7 +268,7 @@ def propose_change(
             field="value",
         )
     rationale = (rationale or "").strip()
-    if not rationale:
+    if not has_text(rationale):
         raise ReviewRefused("a proposal needs a rationale", field="rationale")
     with transaction.atomic():
         session = _locked_open(session)
@@ -361,7 +362,7 @@ def decline_proposal(
 ) -> RuleChangeProposal:
     _require(actor, "review.apply_proposal", "only RevOps may decline rule changes")
     note = (note or "").strip()
-    if not note:
+    if not has_text(note):
         raise ReviewRefused("say why the change is declined", field="note")
     with transaction.atomic():
         session = _locked_for_proposals(proposal.session)
