@@ -204,7 +204,9 @@ class Lead(models.Model):
     intent_band = models.CharField(max_length=10, choices=IntentBand.choices, default="low")
     score_explanation = models.JSONField(default=list, blank=True)
     manual_review = models.BooleanField(
-        default=False, help_text="Scored between the nurture floor and the MQL threshold."
+        default=False,
+        help_text="Waiting for a person to decide: scored between the nurture floor and the MQL "
+        "threshold, or refused by the engine. Any stage change clears it.",
     )
     form_answers = models.JSONField(default=dict, blank=True)
     next_action = models.CharField(max_length=255, blank=True)

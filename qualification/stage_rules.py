@@ -34,7 +34,6 @@ def _flag_for_review(lead: Lead, flag: bool) -> None:
 
 def _to_mql(lead: Lead, rule: Rule) -> str:
     transition_lead(lead=lead, to=Stage.MQL, actor=rule)
-    _flag_for_review(lead, False)
     route_lead(lead)
     return "mql"
 

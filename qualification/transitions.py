@@ -684,6 +684,9 @@ def _apply(
             setattr(lead, name, value)
     _set_timers(lead, from_stage, to, actor, now)
     lead.stage = to
+    # The flag asks a person to decide on the lead where it stands (a new lead in the band
+    # between floor and threshold): any move is that decision, so no move keeps it.
+    lead.manual_review = False
     lead.version += 1
 
     note = " · ".join(

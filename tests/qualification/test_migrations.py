@@ -63,3 +63,37 @@ def test_the_backfill_starts_each_stay_at_the_previous_transition(before_backfil
         second: T0,
         third: T0 + 2 * HOUR,  # the tie: the move with the lower id came first
     }
+
+
+BEFORE_FLAG_CLEARING = [("qualification", "0016_activity_time_window")]
+FLAG_CLEARING = [("qualification", "0017_manual_review_cleared_by_stage_changes")]
+
+
+@pytest.fixture
+def before_flag_clearing():
+    executor = migrate(BEFORE_FLAG_CLEARING)
+    yield executor.loader.project_state(BEFORE_FLAG_CLEARING).apps
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_review_flag_is_cleared_on_leads_that_left_new(before_flag_clearing):
+    apps = before_flag_clearing
+    Segment = apps.get_model("qualification", "Segment")
+    Contact = apps.get_model("accounts", "Contact")
+    Lead = apps.get_model("qualification", "Lead")
+    segment = Segment.objects.create(name="Core", slug="core")
+
+    def lead(email, stage):
+        contact = Contact.objects.create(email=email)
+        return Lead.objects.create(
+            contact=contact, segment=segment, stage=stage, manual_review=True
+        )
+
+    waiting = lead("new@acme.io", "new")
+    decided = lead("mql@acme.io", "mql")
+
+    migrate(FLAG_CLEARING)
+
+    flags = dict(Lead.objects.values_list("pk", "manual_review"))
+    assert flags == {waiting.pk: True, decided.pk: False}

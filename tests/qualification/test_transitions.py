@@ -958,3 +958,26 @@ def test_each_transition_records_when_the_stay_it_ends_began(sdr):
     assert accepted.from_stage_entered_at == marked.occurred_at
     assert accepted.time_in_stage == accepted.occurred_at - marked.occurred_at
     assert accepted.time_in_stage > dt.timedelta(hours=2)
+
+
+LEAVING_NEW = {
+    "mark-mql": lambda manager: (
+        Stage.MQL,
+        manager,
+        Evidence(manual_review_decision="Board: strong persona fit"),
+    ),
+    "park": lambda manager: (Stage.NURTURE, Rule("nurture-floor"), park_evidence()),
+    "disqualify": lambda manager: (Stage.DISQUALIFIED, manager, disqualify_evidence()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEAVING_NEW))
+def test_leaving_new_clears_the_manual_review_flag(manager, name):
+    """The flag asks a person to decide on a new lead; once it has left new, someone has."""
+    lead = LeadFactory(intent_score=55, manual_review=True)
+    to, actor, evidence = LEAVING_NEW[name](manager)
+
+    transition_lead(lead=lead, to=to, actor=actor, evidence=evidence)
+
+    assert lead.manual_review is False
+    assert type(lead).objects.get(pk=lead.pk).manual_review is False

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from qualification.models import Lead, ScoringRule, Segment, Stage, StageTransition
 from qualification.transitions import Evidence, TransitionRefused
 from review.models import Decision, ReviewItem, ReviewSession, RuleChangeProposal, Stratum
+from review.sampling import candidates, month_bounds
 from review.services import (
     CloseNeedsConfirmation,
     ReviewRefused,
@@ -491,3 +492,19 @@ def test_revops_declines_a_proposal_left_pending_at_close(manager, revops, sessi
     with pytest.raises(ReviewRefused, match="already declined"):
         apply_proposal(proposal=declined, actor=revops)
     assert RuleChangeProposal.objects.get(pk=kept.pk).status == "proposed"
+
+
+def test_a_borderline_lead_overturned_to_mql_leaves_the_manual_review_band(manager, session):
+    lead = LeadFactory(stage=Stage.NEW, manual_review=True, intent_score=55)
+    item = _item(session, lead, Stratum.MANUAL_REVIEW)
+
+    record_decision(
+        item=item,
+        actor=manager,
+        decision=Decision.OVERTURN,
+        note="Pricing visits ×3",
+        overturn_to=Stage.MQL,
+    )
+
+    assert Lead.objects.get(pk=lead.pk).manual_review is False
+    assert candidates(Stratum.MANUAL_REVIEW, *month_bounds(MONTH)) == []
