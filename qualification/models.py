@@ -203,6 +203,12 @@ class Lead(models.Model):
     intent_score = models.SmallIntegerField(default=0)
     intent_band = models.CharField(max_length=10, choices=IntentBand.choices, default="low")
     score_explanation = models.JSONField(default=list, blank=True)
+    scored_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the scoring statement first scored the lead or last changed its score "
+        "(empty: never scored).",
+    )
     manual_review = models.BooleanField(
         default=False,
         help_text="Waiting for a person to decide: scored between the nurture floor and the MQL "
@@ -242,6 +248,7 @@ class Lead(models.Model):
             "intent_score",
             "intent_band",
             "score_explanation",
+            "scored_at",
             "last_activity_at",
             "updated_at",
         ],
@@ -479,6 +486,18 @@ class StageTransition(models.Model):
         if self.actor_id:
             return self.actor.get_full_name() or self.actor.get_username()
         return f"rule: {self.rule}"
+
+    @property
+    def score_seen(self) -> dict | None:
+        """The score a rule acted on, with the segment's bars then; None when a person acted or
+        the lead had not been scored (an import's stage comes from the file, not the score)."""
+        if self.actor_id or not self.evidence.get("scored_at"):
+            return None
+        return {
+            "score": self.evidence.get("intent_score"),
+            "floor": self.evidence.get("nurture_floor"),
+            "threshold": self.evidence.get("mql_threshold"),
+        }
 
 
 # Discovery -------------------------------------------------------------------------------

@@ -211,10 +211,12 @@ UPDATE qualification_lead
 SET intent_score = banded.score,
     intent_band = banded.band,
     score_explanation = banded.explanation,
-    fit_tier = banded.fit_tier
+    fit_tier = banded.fit_tier,
+    scored_at = %(now)s
 FROM banded
 WHERE qualification_lead.id = banded.lead_id
-  AND (qualification_lead.intent_score <> banded.score
+  AND (qualification_lead.scored_at IS NULL
+       OR qualification_lead.intent_score <> banded.score
        OR qualification_lead.intent_band <> banded.band
        OR qualification_lead.fit_tier <> banded.fit_tier
        OR qualification_lead.score_explanation {explanation_differs} banded.explanation)
@@ -227,7 +229,10 @@ def score_leads(lead_ids: Iterable[int] | None = None, *, now: dt.datetime | Non
     Returns the rows that changed (PostgreSQL; SQLite reports -1 for a WITH … UPDATE).
 
     Writes intent score, band (by the lead's segment thresholds), explanation and the fit tier
-    copied from the account. Scores are excluded from history: the explanation is the record.
+    copied from the account, and `scored_at`: a row is rewritten only when one of them changed
+    or it was never scored, so a lead with nothing to count is still marked scored and the
+    nightly run does not rewrite every row. Scores are excluded from history: the explanation
+    is the record.
     """
     now = now or timezone.now()
     dialect = _DIALECTS[connection.vendor]

@@ -18,6 +18,7 @@ from accounts.models import IcpTier
 
 from .models import OPEN_STAGES, IntentBand, Lead, ReasonCode, Stage
 from .routing import route_lead
+from .scoring import score_leads
 from .transitions import Evidence, Rule, TransitionRefused, transition_lead
 
 SCORE_RULE = Rule("intent-score")
@@ -39,7 +40,16 @@ def _to_mql(lead: Lead, rule: Rule) -> str:
 
 
 def apply_stage_rule(lead: Lead) -> str:
-    """Act on one lead by its current score; returns what happened, for counting."""
+    """Act on one lead by its current score; returns what happened, for counting.
+
+    A lead never scored is scored first: a rule acting on the default 0 would park a lead
+    whose activity makes it an MQL, and its history would record a score nobody computed.
+    """
+    if lead.scored_at is None:
+        score_leads([lead.pk])
+        lead.refresh_from_db(
+            fields=["intent_score", "intent_band", "score_explanation", "fit_tier", "scored_at"]
+        )
     segment = lead.segment
     try:
         if lead.stage == Stage.NEW:

@@ -578,11 +578,14 @@ def unmet_requirements(
 
 
 def _evidence_snapshot(lead: Lead, transition: Transition, evidence: Evidence) -> dict:
+    # The score as the actor saw it: the lead's own score moves on (decay, new activity).
     snapshot: dict = {
         "intent_score": lead.intent_score,
         "intent_band": lead.intent_band,
         "fit_tier": lead.fit_tier,
         "mql_threshold": lead.segment.mql_threshold,
+        "nurture_floor": lead.segment.nurture_floor,
+        "scored_at": lead.scored_at.isoformat() if lead.scored_at else None,
     }
     for item in fields(evidence):
         value = getattr(evidence, item.name)

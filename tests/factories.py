@@ -92,6 +92,7 @@ class LeadFactory(factory.django.DjangoModelFactory):
     fit_tier = IcpTier.A
     intent_score = 75
     intent_band = "high"
+    scored_at = factory.LazyFunction(timezone.now)  # as if the scoring statement set the score
     stage_entered_at = factory.LazyFunction(timezone.now)
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import BuyingGroupRole
+from accounts.models import BuyingGroupRole, IcpTier
 from qualification.models import (
     Checklist,
     ChecklistAnswer,
@@ -18,7 +18,10 @@ from qualification.models import (
     FrameworkItem,
     Stage,
 )
+from qualification.scoring import score_leads
+from qualification.tasks import score_and_route
 from tests.factories import (
+    AccountFactory,
     ActivityFactory,
     BuyingGroupRoleFactory,
     ContactFactory,
@@ -550,3 +553,36 @@ def test_a_lead_without_an_account_still_opens_and_says_why_no_group(client, ae)
     )
     assert response.status_code == 422
     assert "no account" in response.content.decode()
+
+
+# The score ------------------------------------------------------------------------------------
+
+
+def test_a_lead_the_floor_rule_parked_shows_the_score_the_rule_saw(client, manager):
+    account = AccountFactory(icp_tier=IcpTier.C)
+    lead = LeadFactory(
+        account=account, contact__account=account, intent_score=0, intent_band="low",
+        scored_at=None,
+    )  # fmt: skip
+    score_and_route([lead.pk])
+    lead.refresh_from_db()
+    assert (lead.stage, lead.transitions.get().rule) == (Stage.NURTURE, "nurture-floor")
+
+    client.force_login(manager)
+    body = client.get(page(lead)).content.decode()
+    assert "the score has not been computed" not in body
+    assert "Nothing has counted towards this score yet" in body
+    assert "The rule saw a score of 0 (nurture floor 40, MQL threshold 70)." in body
+
+    # The score moves on; the history keeps what the rule saw.
+    ActivityFactory(lead=lead, kind="pricing_page")
+    score_leads([lead.pk])
+    body = client.get(page(lead)).content.decode()
+    assert "Why this score (0)" not in body
+    assert "The rule saw a score of 0 (nurture floor 40, MQL threshold 70)." in body
+
+
+def test_a_lead_not_scored_yet_says_so(client, manager):
+    lead = LeadFactory(intent_score=0, scored_at=None)
+    client.force_login(manager)
+    assert "the score has not been computed" in client.get(page(lead)).content.decode()

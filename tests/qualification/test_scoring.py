@@ -232,6 +232,17 @@ class TestIntent:
         kept.refresh_from_db()
         assert kept.intent_score == 33
 
+    def test_a_lead_with_nothing_to_count_is_still_scored(self):
+        lead = plain_lead(scored_at=None)
+        lead = scored(lead)
+        assert (lead.intent_score, lead.score_explanation, lead.scored_at) == (0, [], NOW)
+
+    def test_a_rescore_that_changes_nothing_rewrites_no_row(self):
+        lead = plain_lead(scored_at=None)
+        activity(lead, "pricing_page")
+        assert score_leads([lead.pk], now=NOW) == 1
+        assert score_leads([lead.pk], now=NOW) == 0
+
     def test_scores_are_not_copied_into_history(self):
         lead = plain_lead()
         activity(lead, "pricing_page")

@@ -122,6 +122,25 @@ class TestScoreAndRoute:
         assert lead.intent_score == 80 and lead.stage == Stage.MQL and lead.owner == sdr
         assert "Tier A ICP" in lead.score_explanation
 
+    def test_a_lead_never_scored_is_scored_before_the_rules_act(self, segment, sdr):
+        account = AccountFactory(icp_tier=IcpTier.A)
+        lead = LeadFactory(
+            segment=segment,
+            account=account,
+            contact__account=account,
+            intent_score=0,
+            intent_band="low",
+            scored_at=None,
+        )
+        for kind in ("pricing_page", "demo_request", "security_page"):
+            ActivityFactory(lead=lead, kind=kind)
+
+        assert apply_stage_rule(lead) == "mql"
+
+        transition = StageTransition.objects.get(lead=lead)
+        assert transition.evidence["intent_score"] == 80
+        assert Lead.objects.get(pk=lead.pk).scored_at is not None
+
 
 class TestRouting:
     def test_a_contact_at_an_owned_account_goes_to_the_account_owner(self, segment, ae):

@@ -1092,7 +1092,7 @@ def record_signals(demo: Demo, story: Story, signals) -> None:
 def score_as_of(story: Story, at: dt.datetime) -> int:
     score_leads([story.lead.pk], now=at)
     story.lead.refresh_from_db(
-        fields=["intent_score", "intent_band", "score_explanation", "fit_tier"]
+        fields=["intent_score", "intent_band", "score_explanation", "fit_tier", "scored_at"]
     )
     return story.lead.intent_score
 
