@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
 from accounts import roles
@@ -128,7 +128,8 @@ def map_buying_group_role(
     notes: str = "",
 ) -> BuyingGroupRole:
     """Put a contact of the lead's account (an existing one, or one added now) in a buying-group
-    role. Mapping the same contact to the same role again updates its sentiment and notes."""
+    role. A person already in that role is refused, saying so: their sentiment is changed from
+    the table (`change_buying_group_role`), not by adding them again."""
     if lead.account_id is None:
         raise BuyingGroupError("contact", "the lead has no account to map a buying group in")
     with transaction.atomic():
@@ -138,19 +139,28 @@ def map_buying_group_role(
             raise BuyingGroupError("contact", "choose a contact or add a new one")
         if contact.account_id != lead.account_id:
             raise BuyingGroupError("contact", "that contact works at another account")
-        mapped = BuyingGroupRole.objects.filter(
+        mapped = BuyingGroupRole(
+            account_id=lead.account_id, contact=contact, role=role, sentiment=sentiment, notes=notes
+        )
+        already = BuyingGroupError(
+            "role",
+            f"{contact} is already in the buying group as {mapped.get_role_display()}; "
+            "change their sentiment in the table instead",
+        )
+        if BuyingGroupRole.objects.filter(
             account_id=lead.account_id, contact=contact, role=role
-        ).first() or BuyingGroupRole(account_id=lead.account_id, contact=contact, role=role)
-        creating = mapped.pk is None
-        mapped.sentiment = sentiment
-        if notes or creating:
-            mapped.notes = notes
+        ).exists():
+            raise already
         mapped._history_user = actor
         mapped._change_reason = (
-            f"{'Mapped' if creating else 'Updated'} on lead {lead.pk}: "
+            f"Mapped on lead {lead.pk}: "
             f"{mapped.get_role_display()}, {mapped.get_sentiment_display()}"
         )[:100]
-        mapped.save()
+        try:
+            with transaction.atomic():  # someone else may have added them a moment ago
+                mapped.save()
+        except IntegrityError:
+            raise already from None
     return mapped
 
 
@@ -322,6 +332,15 @@ def red_flags(
     pain = [answer for answer in answers if answer.item.key in PAIN_ITEM_KEYS]
     if pain and all(_vague(answer.answer) for answer in pain):
         flags.append(Flag("vague_pain", "Vague pain: no specific problem in the buyer's words."))
+
+    for role in mapped:
+        if role.role in HIGH_POWER_ROLES and role.sentiment == BuyingGroupRole.Sentiment.NEGATIVE:
+            flags.append(
+                Flag(
+                    f"negative_{role.role}",
+                    f"The {role.get_role_display().lower()}, {role.contact}, is negative.",
+                )
+            )
 
     contacts = {role.contact_id: role.contact for role in mapped}
     if len(contacts) < 2:

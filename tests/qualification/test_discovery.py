@@ -139,12 +139,48 @@ def test_mapping_a_new_person_creates_the_contact_at_the_account(ae):
     assert contact.history.get().history_user == ae
 
 
-def test_mapping_the_same_role_again_updates_its_sentiment(ae):
-    lead = LeadFactory(owner=ae)
+def test_mapping_the_same_person_in_the_same_role_again_says_so(ae):
+    lead = LeadFactory(owner=ae, contact__first_name="Dana", contact__last_name="Lee")
     args = {"lead": lead, "actor": ae, "role": Role.CHAMPION, "contact": lead.contact}
     discovery.map_buying_group_role(sentiment="neutral", **args)
-    discovery.map_buying_group_role(sentiment="positive", **args)
-    assert list(BuyingGroupRole.objects.values_list("sentiment", flat=True)) == ["positive"]
+    with pytest.raises(discovery.BuyingGroupError) as refused:
+        discovery.map_buying_group_role(sentiment="positive", **args)
+    assert refused.value.field == "role"
+    assert str(refused.value) == (
+        "Dana Lee is already in the buying group as Champion; "
+        "change their sentiment in the table instead"
+    )
+    assert list(BuyingGroupRole.objects.values_list("sentiment", flat=True)) == ["neutral"]
+
+
+def test_the_same_person_may_hold_another_role(ae):
+    lead = LeadFactory(owner=ae)
+    args = {"lead": lead, "actor": ae, "contact": lead.contact, "sentiment": "positive"}
+    discovery.map_buying_group_role(role=Role.CHAMPION, **args)
+    discovery.map_buying_group_role(role=Role.DECISION_MAKER, **args)
+    assert BuyingGroupRole.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_people_adding_the_same_role_at_once_get_one_row_and_a_refusal(ae):
+    from tests.qualification.test_queue_concurrency import run_at_once
+
+    lead = LeadFactory(owner=ae)
+
+    def add():
+        try:
+            discovery.map_buying_group_role(
+                lead=lead, actor=ae, role=Role.CHAMPION, sentiment="positive", contact=lead.contact
+            )
+        except discovery.BuyingGroupError as error:
+            return str(error)
+        return "mapped"
+
+    results = run_at_once(add, add)
+
+    assert sorted(results)[1] == "mapped"
+    assert "already in the buying group as Champion" in sorted(results)[0]
+    assert BuyingGroupRole.objects.count() == 1
 
 
 def test_a_contact_from_another_account_cannot_be_mapped(ae):
@@ -226,6 +262,38 @@ def test_a_red_flag_item_is_flagged_with_its_answer():
         now=NOW,
     )
     assert [flag.message for flag in flags] == ["Budget is a red flag: No budget this year"]
+
+
+@pytest.mark.parametrize("role", [Role.ECONOMIC_BUYER, Role.DECISION_MAKER])
+def test_a_negative_economic_buyer_or_decision_maker_is_flagged_by_name(role):
+    against = _role(2, role, "c_level")
+    against.contact.first_name, against.contact.last_name = "Dana", "Lee"
+    against.sentiment = BuyingGroupRole.Sentiment.NEGATIVE
+    flags = discovery.red_flags(
+        lead=_lead(),
+        answers=(),
+        mapped=[_role(1, Role.CHAMPION), against],
+        activities=(),
+        has_notes=True,
+        now=NOW,
+    )
+    label = against.get_role_display().lower()
+    assert [(flag.key, flag.message) for flag in flags] == [
+        (f"negative_{role}", f"The {label}, Dana Lee, is negative.")
+    ]
+
+
+@pytest.mark.parametrize("sentiment", ["positive", "neutral", "unknown"])
+def test_an_economic_buyer_who_is_not_negative_is_not_flagged(sentiment):
+    buyer = _role(2, Role.ECONOMIC_BUYER, "c_level")
+    buyer.sentiment = sentiment
+    assert flags_for(mapped=[_role(1, Role.CHAMPION), buyer]) == set()
+
+
+def test_a_negative_champion_is_not_a_power_red_flag():
+    champion = _role(1, Role.CHAMPION)
+    champion.sentiment = BuyingGroupRole.Sentiment.NEGATIVE
+    assert flags_for(mapped=[champion, _role(2, Role.ECONOMIC_BUYER, "c_level")]) == set()
 
 
 def test_single_threaded_through_a_manager_is_flagged():

@@ -272,6 +272,33 @@ def test_an_existing_contact_is_mapped_to_a_role(client, ae):
     assert BuyingGroupRole.objects.get().contact == lead.contact
 
 
+def test_adding_the_same_person_in_the_same_role_twice_says_so(client, ae):
+    client.force_login(ae)
+    lead = sal(ae)
+    data = {"contact": str(lead.contact.pk), "role": Role.ECONOMIC_BUYER, "sentiment": "positive"}
+    url = reverse("qualification:map-role", args=[lead.pk])
+    assert client.post(url, data, **HTMX).status_code == 200
+
+    response = client.post(url, {**data, "sentiment": "negative"}, **HTMX)
+
+    assert response.status_code == 422
+    assert (
+        f"{lead.contact} is already in the buying group as Economic buyer; "
+        "change their sentiment in the table instead"
+    ) in response.content.decode()
+    assert list(BuyingGroupRole.objects.values_list("sentiment", flat=True)) == ["positive"]
+
+
+def test_a_negative_economic_buyer_shows_as_a_red_flag(client, ae):
+    client.force_login(ae)
+    lead = sal(ae)
+    buyer = second_contact(lead)
+    url = reverse("qualification:change-role", args=[lead.pk, buyer.pk])
+    body = client.post(url, {"sentiment": "negative"}, **HTMX).content.decode()
+    assert 'data-flag="negative_economic_buyer"' in body
+    assert f"The economic buyer, {buyer.contact}, is negative." in body
+
+
 def test_a_nameless_new_person_is_refused(client, ae):
     client.force_login(ae)
     lead = sal(ae)
