@@ -1,9 +1,10 @@
 """CSV import: look the file over, then stream it through intake in batches.
 
-The first pass checks encoding, header and size and counts the rows, so a file we cannot read
-is refused with a sentence before anything is written. The second pass streams 2,000 rows at a
-time through `intake.ingest`; each batch commits with its report rows and the job's counters, so
-an import cut off midway leaves no partial batch and resumes where it stopped.
+The first pass checks encoding, quotes, header and size and counts the rows, so a file we cannot
+read is refused with a sentence before anything is written (the upload form runs it too). The
+second pass streams 2,000 rows at a time through `intake.ingest`; each batch commits with its
+report rows and the job's counters, so an import cut off midway leaves no partial batch and
+resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from . import bulk
@@ -76,6 +78,11 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "timezone": ("timezone", "tz"),
 }
 KEY_FIELDS = ("email", "external_id")
+# A UTF-8 file with some lines in Windows-1252 (a row pasted in from a Windows export) is read
+# line by line, UTF-8 first; the rows read otherwise say so in the report.
+MIXED = "utf-8, else cp1252 line by line"
+NOT_UTF8_NOTE = "not UTF-8, read as Windows-1252: check its accents"
+SENTINEL = "\x1f end of the file \x1f"
 REPORT_FIELDS = ("job_id", "row_number", "outcome", "message", "key", "lead_id")
 
 
@@ -94,6 +101,7 @@ class FilePlan:
     columns: dict[str, int]  # our field → column index
     answer_columns: dict[int, str]  # other non-empty columns, kept as form answers
     total_rows: int
+    not_utf8_rows: frozenset[int] = frozenset()  # of a MIXED file, the rows read as cp1252
 
 
 def map_columns(header: list[str]) -> tuple[dict[str, int], dict[int, str]]:
@@ -132,6 +140,8 @@ def _encoding_of(path: Path) -> str:
                     decoder.decode(chunk)
                 decoder.decode(b"", final=True)
         except UnicodeDecodeError:
+            if encoding == "utf-8-sig" and _has_utf8_text(path):
+                return MIXED  # UTF-8 with a few rows from elsewhere: read line by line
             continue
         return encoding
     raise ImportFileError(
@@ -139,20 +149,128 @@ def _encoding_of(path: Path) -> str:
     )
 
 
-def _records(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, values) for each non-blank CSV record; a bad record raises
-    ImportFileError naming its line."""
-    with path.open(newline="", encoding=encoding) as stream:
-        reader = csv.reader(stream)
-        while True:
+def _byte_lines(path: Path) -> Iterator[bytes]:
+    """The file's lines, split where text mode with newline="" splits them (CR, LF or CRLF)."""
+    with path.open("rb") as stream:
+        for chunk in stream:
+            yield from chunk.splitlines(keepends=True)
+
+
+def _has_utf8_text(path: Path) -> bool:
+    """Whether some line holds UTF-8 beyond ASCII: then the file is UTF-8 and the lines that
+    are not came from elsewhere (a Windows export pasted in), rather than all being cp1252."""
+    for raw in _byte_lines(path):
+        if not raw.isascii():
             try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                raise ImportFileError(f"Line {reader.line_num}: {error}.") from error
-            if any(value.strip() for value in values):
-                yield reader.line_num, values
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return True
+    return False
+
+
+def _text_lines(path: Path, encoding: str, not_utf8: set[int]) -> Iterator[str]:
+    """The file's lines as text. A MIXED file is decoded line by line, UTF-8 first; the numbers
+    of the lines read as Windows-1252 are added to `not_utf8`."""
+    if encoding != MIXED:
+        with path.open(newline="", encoding=encoding) as stream:
+            yield from stream
+        return
+    for number, raw in enumerate(_byte_lines(path), 1):
+        if number == 1:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError:
+                raise ImportFileError(
+                    f"Line {number:,} is neither UTF-8 nor Windows-1252 text. Save the file as "
+                    "CSV (UTF-8) and upload it again."
+                ) from None
+            not_utf8.add(number)
+        yield text
+
+
+def _records(
+    path: Path, encoding: str, not_utf8_rows: set[int] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(line number, values) for each non-blank CSV record, numbered by the line it starts on.
+
+    A value may run over lines (an address, a note), but a quote that never closes, or one
+    that takes in what look like whole rows, would hide those rows from the import and its
+    report: that raises ImportFileError naming the line the quote opens on, as does a record
+    we cannot read. With `not_utf8_rows`, the rows read as Windows-1252 are added to it."""
+    not_utf8: set[int] = set()
+    record: list[list[str]] = [[]]  # the text lines of the record being read
+
+    def lines() -> Iterator[str]:
+        for text in _text_lines(path, encoding, not_utf8):
+            record[0].append(text)
+            yield text
+
+    reader = csv.reader(lines())
+    width = 0  # the header's; until it is read, no value may run over lines
+    while True:
+        record[0] = []
+        start = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field limit" in str(error):
+                raise ImportFileError(
+                    f"Line {start:,} starts a value over 1 MB long: a quote that opens there and "
+                    "never closes? Remove or close it and upload the file again."
+                ) from error
+            raise ImportFileError(f"Line {reader.line_num:,}: {error}.") from error
+        if len(record[0]) > 1:
+            _check_quotes(start, record[0], values, width)
+        if any(value.strip() for value in values):
+            width = width or len(values)
+            lines_read = range(start, reader.line_num + 1)
+            if not_utf8_rows is not None and not not_utf8.isdisjoint(lines_read):
+                not_utf8_rows.add(start)
+            yield start, values
+
+
+def _check_quotes(start: int, lines: list[str], values: list[str], width: int) -> None:
+    """Refuse a record over several lines whose quote is a stray one, not a value's."""
+    if _quote_left_open(lines):
+        after = len(lines) - 1
+        raise ImportFileError(
+            f"Line {start:,} opens a quote that never closes, so the {after:,} "
+            f"line{pluralize(after)} after it would be read as one value and not imported. "
+            f"Remove the stray quote on line {start:,}, or close it, and upload the file again."
+        )
+    try:
+        list(csv.reader(lines, strict=True))
+        well_formed = True
+    except csv.Error:
+        well_formed = False
+    # A stray quote takes in the rest of its row and at least the start of the next: the
+    # commas inside the value then add up to a whole row's, or the record has too many values.
+    commas = sum(value.count(",") for value in values if "\n" in value or "\r" in value)
+    if not well_formed or not width or len(values) > width or commas >= width - 1:
+        end = start + len(lines) - 1
+        raise ImportFileError(
+            f"Line {start:,} opens a quote that runs on to line {end:,}, taking in what look "
+            "like whole rows (a stray quote?). A value may run over lines, as an address or a "
+            f"note does, but not over rows: remove or close the quote on line {start:,} and "
+            "upload the file again."
+        )
+
+
+def _quote_left_open(lines: list[str]) -> bool:
+    """Whether the record's last value is still inside its quote at the end of the file: a
+    line after it would then be read into that value too."""
+    try:
+        rows = list(csv.reader([*lines, "\n", SENTINEL]))
+    except csv.Error:
+        return True
+    return rows[-1] != [SENTINEL]
 
 
 def plan_file(path: Path) -> FilePlan:
@@ -164,7 +282,8 @@ def plan_file(path: Path) -> FilePlan:
             f"{settings.IMPORT_MAX_BYTES / 2**20:.0f} MB. Split it."
         )
     encoding = _encoding_of(path)
-    records = _records(path, encoding)
+    not_utf8_rows: set[int] = set()
+    records = _records(path, encoding, not_utf8_rows)
     try:
         _, header = next(records)
     except StopIteration:
@@ -185,7 +304,7 @@ def plan_file(path: Path) -> FilePlan:
             )
     if total == 0:
         raise ImportFileError("The file has a header but no data rows.")
-    return FilePlan(encoding, header, columns, answers, total)
+    return FilePlan(encoding, header, columns, answers, total, frozenset(not_utf8_rows))
 
 
 def _lead_row(plan: FilePlan, line: int, values: list[str]) -> LeadRow:
@@ -199,6 +318,12 @@ def _lead_row(plan: FilePlan, line: int, values: list[str]) -> LeadRow:
         if index < len(values) and values[index].strip()
     }
     return row
+
+
+def _row_message(plan: FilePlan, line: int, message: str) -> str:
+    if line in plan.not_utf8_rows:
+        message = f"{message} · {NOT_UTF8_NOTE}" if message else NOT_UTF8_NOTE
+    return message[:500]
 
 
 def _ragged(plan: FilePlan, values: list[str]) -> bool:
@@ -274,11 +399,18 @@ def _import_batch(job: ImportJob, plan: FilePlan, batch: list[tuple[int, list[st
             actor=job.uploaded_by,
         )
         report = [
-            (job.pk, r.line, r.outcome, r.message[:500], r.key[:255], r.lead.pk if r.lead else None)
+            (
+                job.pk,
+                r.line,
+                r.outcome,
+                _row_message(plan, r.line, r.message),
+                r.key[:255],
+                r.lead.pk if r.lead else None,
+            )
             for r in results
         ]
         report += [
-            (job.pk, line, ImportRow.Outcome.REFUSED, message, "", None)
+            (job.pk, line, ImportRow.Outcome.REFUSED, _row_message(plan, line, message), "", None)
             for line, message in ragged.items()
         ]
         bulk.insert_values(ImportRow, REPORT_FIELDS, report)
