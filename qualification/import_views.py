@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from django import forms
@@ -17,13 +18,14 @@ from accounts import roles
 from accounts.decorators import role_required
 
 from .enqueue import enqueue
-from .importer import report_lines
+from .importer import NOT_UTF8_NOTE, ImportFileError, plan_file, report_lines
 from .models import ImportJob, ImportRow, Segment
 from .tasks import run_import
 
 UPLOAD_ROLES = (roles.MARKETING, roles.REVOPS)
 VIEW_ROLES = (roles.MARKETING, roles.REVOPS, roles.MANAGER)
 REFUSED_SHOWN = 50
+NOT_UTF8_SHOWN = 20
 QUEUE_DOWN = (
     "the job queue is unreachable, so the import did not start and no lead was written. Upload "
     "the file again once the queue is back (the same file under the same name imports once)."
@@ -57,7 +59,25 @@ class ImportForm(forms.Form):
                 f"The file is {upload.size / 2**20:.0f} MB; the limit is "
                 f"{settings.IMPORT_MAX_BYTES / 2**20:.0f} MB. Split it."
             )
+        try:
+            check_file(upload)
+        except ImportFileError as error:
+            raise forms.ValidationError(str(error)) from error
         return upload
+
+
+def check_file(upload) -> None:
+    """The importer's file check on an upload, before anything is stored: a file it would
+    refuse is refused here, beside the field, not later on a failed job's page."""
+    if hasattr(upload, "temporary_file_path"):
+        plan_file(Path(upload.temporary_file_path()))
+    else:
+        with tempfile.NamedTemporaryFile(suffix=".csv") as copy:
+            for chunk in upload.chunks():
+                copy.write(chunk)
+            copy.flush()
+            plan_file(Path(copy.name))
+    upload.seek(0)
 
 
 @role_required(*VIEW_ROLES)
@@ -113,6 +133,12 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             response["HX-Refresh"] = "true"  # reload once, with the refused rows
         return response
     context["refused"] = job.rows.filter(outcome=ImportRow.Outcome.REFUSED)[:REFUSED_SHOWN]
+    context["not_utf8"] = list(
+        job.rows.filter(message__contains=NOT_UTF8_NOTE).values_list("row_number", flat=True)[
+            : NOT_UTF8_SHOWN + 1
+        ]
+    )
+    context["not_utf8_shown"] = NOT_UTF8_SHOWN
     return render(request, "qualification/imports/detail.html", context)
 
 

@@ -5,7 +5,10 @@ file, the report has one row for each of its data lines."""
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -141,6 +144,52 @@ class TestMixedEncodings:
         assert job.status == ImportJob.Status.FAILED
         assert job.error.startswith("Line 3 is neither UTF-8 nor Windows-1252")
         assert world() == NOTHING
+
+
+def upload(user, segment, content: bytes, name="leads.csv"):
+    client = Client()
+    client.force_login(user)
+    response = client.post(
+        reverse("qualification:import-new"),
+        {
+            "file": SimpleUploadedFile(name, content, content_type="text/csv"),
+            "segment": segment.pk,
+            "source_system": "",
+            "apply_rules": "",
+        },
+    )
+    return client, response
+
+
+class TestUploadPage:
+    def test_a_bad_quote_is_refused_beside_the_file_field_and_nothing_is_stored(
+        self, revops, segment, tmp_path
+    ):
+        _, response = upload(revops, segment, people(5000, quote_on_line=4))
+
+        assert response.status_code == 422
+        page = response.content.decode()
+        error = re.search(r'<small id="id_file_error" class="field-error"[^>]*>(.*?)<', page)
+        assert error and error.group(1).startswith("Line 4 opens a quote that never closes")
+        # beside the file field: after its input, before the next field's label
+        assert page.index('type="file"') < error.start() < page.index('for="id_segment"')
+        assert not ImportJob.objects.exists()
+        assert not any(tmp_path.rglob("*.csv"))  # the upload was not stored either
+        assert world() == NOTHING
+
+    def test_a_mixed_encoding_upload_says_which_rows_were_read_as_windows_1252(
+        self, revops, segment, django_capture_on_commit_callbacks
+    ):
+        content = "Email,First Name\njose@acme.io,José\n".encode() + "max@acme.io,Mäx\n".encode(
+            "cp1252"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            client, response = upload(revops, segment, content)
+
+        assert response.status_code == 302
+        page = " ".join(client.get(response["Location"]).content.decode().split())
+        assert "1 row was not UTF-8 and was read as Windows-1252: row 3. Check its accents." in page
+        assert Contact.objects.get(email="max@acme.io").first_name == "Mäx"
 
 
 # ---------------------------------------------------------------------------------------------
