@@ -140,7 +140,8 @@ def _queue_context(
     focus_lead = None
     if focus_state is None:
         focus_state = row_state(act if act in ACTIONS else "accept")
-    if focus_id and focus_id.isdigit():
+    # ASCII digits only: str.isdigit() also passes "²", which int() refuses.
+    if focus_id and focus_id.isascii() and focus_id.isdigit():
         focus_lead = queue.queue_leads(scope).filter(pk=int(focus_id)).first()
         if focus_lead is not None:
             results = results.exclude(pk=focus_lead.pk)

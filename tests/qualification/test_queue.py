@@ -469,6 +469,18 @@ def test_a_bad_filter_value_is_ignored_not_an_error(client, sdr):
     assert response.context["page"].paginator.count == 1
 
 
+@pytest.mark.parametrize("focus", ["\u00b2", "\u0663", "-1", "1.5", "abc", "", "9" * 30])
+def test_an_odd_lead_to_show_first_is_ignored_not_an_error(client, sdr, focus):
+    lead = mql()
+    client.force_login(sdr)
+
+    response = client.get(QUEUE, {"focus": focus, "act": "accept"})
+
+    assert response.status_code == 200
+    assert response.context["focus_lead"] is None
+    assert list(response.context["page"].object_list) == [lead]
+
+
 # Counters and query counts -------------------------------------------------------------------
 
 
