@@ -333,9 +333,12 @@ def _day(date: dt.date) -> str:
 def _accepted_text(shown: Lead, record: StageTransition) -> str:
     """`shown` is the lead as the row showed it (names loaded); `record.lead` is the result."""
     lead = record.lead
+    owner = _who(lead.owner)
+    if shown.owner_id is not None and shown.owner_id != lead.owner_id:
+        owner += f" (handed over from {_who(shown.owner)})"
     text = (
         f"Accepted {shown.contact} ({shown.account or 'no account'}): owner "
-        f"{_who(lead.owner)}, next “{lead.next_action}” by {_day(lead.next_action_due)}."
+        f"{owner}, next “{lead.next_action}” by {_day(lead.next_action_due)}."
     )
     if lead.owner.email:
         text += f" The brief is on its way to {lead.owner.email}."

@@ -55,11 +55,15 @@ def lead_url(pk: int, name: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def owner_options(context, owners, chosen) -> str:
-    """<option>s of the people an accepted lead may go to, grouped by role, `chosen` selected."""
+    """<option>s of the people an accepted lead may go to, grouped by role, `chosen` selected.
+    When `chosen` is none of them (no one, or someone who may no longer own leads), a blank
+    option comes first and selected: the browser would otherwise pick the first person."""
     chosen = str(chosen or "")
 
     def build() -> str:
         groups: dict[str, list] = {}
+        if all(str(pk) != chosen for pk, _name, _role in owners):
+            groups[""] = [mark_safe('<option value="" selected>Choose an owner…</option>')]
         for pk, name, role in owners:
             groups.setdefault(role, []).append(
                 format_html(
@@ -72,6 +76,8 @@ def owner_options(context, owners, chosen) -> str:
         return mark_safe(
             "".join(
                 format_html('<optgroup label="{}s">{}</optgroup>', role, mark_safe("".join(items)))
+                if role
+                else "".join(items)
                 for role, items in groups.items()
             )
         )

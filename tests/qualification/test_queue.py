@@ -735,6 +735,56 @@ def test_an_sdr_may_hand_the_accepted_lead_to_an_ae(client, sdr):
     assert (lead.stage, lead.owner) == (Stage.SAL, ae)
 
 
+def test_the_accept_form_keeps_the_leads_owner_and_says_who_it_is(client, sdr):
+    maya = UserFactory(role=roles.AE, first_name="Maya", last_name="Okafor")
+    lead = mql(owner=maya)
+    client.force_login(sdr)
+
+    row = row_html(client.get(accept_url(lead), headers=HTMX).text, lead)
+
+    assert f'<option value="{maya.pk}" selected>Maya Okafor</option>' in row
+    assert f'<option value="{sdr.pk}">Priya Shah</option>' in row
+    assert "Owned by Maya Okafor now" in row
+
+
+def test_accepting_with_the_form_as_it_comes_keeps_the_owner(client, sdr):
+    maya = UserFactory(role=roles.AE, first_name="Maya", last_name="Okafor")
+    lead = mql(owner=maya)
+    client.force_login(sdr)
+    row = row_html(client.get(accept_url(lead), headers=HTMX).text, lead)
+    chosen = re.search(r'<option value="(\d+)" selected>', row).group(1)
+
+    response = client.post(accept_url(lead), accept_data(sdr, owner=chosen), follow=True)
+
+    lead.refresh_from_db()
+    assert (lead.stage, lead.owner) == (Stage.SAL, maya)
+    assert "owner Maya Okafor," in response.text
+    assert "handed over" not in response.text
+
+
+def test_handing_an_owned_lead_to_someone_else_says_so(client, sdr):
+    maya = UserFactory(role=roles.AE, first_name="Maya", last_name="Okafor")
+    lead = mql(owner=maya)
+    client.force_login(sdr)
+
+    response = client.post(accept_url(lead), accept_data(sdr), follow=True)
+
+    lead.refresh_from_db()
+    assert lead.owner == sdr
+    assert "owner Priya Shah (handed over from Maya Okafor)" in response.text
+
+
+def test_an_owner_who_may_no_longer_own_leads_is_not_swapped_silently(client, sdr):
+    gone = UserFactory(role=roles.AE, first_name="Olga", last_name="Berg", is_active=False)
+    lead = mql(owner=gone)
+    client.force_login(sdr)
+
+    row = row_html(client.get(accept_url(lead), headers=HTMX).text, lead)
+
+    assert '<option value="" selected>Choose an owner…</option>' in row
+    assert " selected>Priya Shah<" not in row
+
+
 def test_the_owner_must_be_an_active_sdr_or_ae(client, sdr):
     lead = mql()
     client.force_login(sdr)
