@@ -187,6 +187,37 @@
     }
   });
 
+  // The filters always say what the address says. Back and Forward bring the list back from
+  // htmx's history cache, a copy of the page whose selects still mark the options the server
+  // first rendered (the filters sit outside the part a filter change replaces), or from the
+  // browser's back-forward cache or its memory of form values. Any of them can show
+  // "Any tier" over a list of Tier A leads, and the next change would drop the hidden filter.
+  function syncFilters() {
+    var form = document.getElementById("queue-filters");
+    if (!form) {
+      return;
+    }
+    var params = new URLSearchParams(window.location.search);
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name) {
+        return;
+      }
+      var given = params.getAll(field.name);
+      var value = given.length ? given[given.length - 1] : ""; // Django reads the last one
+      if (field.type === "checkbox") {
+        field.checked = value !== "" && value.toLowerCase() !== "false";
+      } else if (field.tagName === "SELECT") {
+        field.value = value;
+        if (field.selectedIndex === -1) {
+          field.value = ""; // a value the server ignored: it shows the whole choice
+        }
+      }
+    });
+  }
+
+  document.addEventListener("htmx:historyRestore", syncFilters);
+  window.addEventListener("pageshow", syncFilters);
+
   function start() {
     prepare(document);
     var autofocus = document.querySelector("[data-autofocus]");

@@ -68,6 +68,67 @@ def test_an_sdr_filters_the_queue_in_place_and_goes_back(page, log_in, sdr, lead
     expect(page.locator("tbody.lead")).to_have_count(3)
 
 
+def expect_filters(page, **values) -> None:
+    form = page.locator("#queue-filters")
+    for name, value in values.items():
+        expect(form.locator(f'[name="{name}"]')).to_have_value(value)
+
+
+def test_back_and_forward_bring_the_filters_back_as_the_address_says(page, log_in, sdr, leads):
+    Lead.objects.filter(pk=leads["ben"].pk).update(fit_tier="B")
+    log_in(page, sdr)
+    page.goto("/queue/")
+    filters = page.locator("#queue-filters")
+
+    filters.get_by_label("ICP tier").select_option("A")
+    expect(page.locator("tbody.lead")).to_have_count(2)
+    filters.get_by_label("Source").select_option("webinar")
+    expect(page.locator("tbody.lead")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"icp_tier=A.*source=webinar"))
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"icp_tier=A&(?!.*source=webinar)"))
+    expect(page.locator("tbody.lead")).to_have_count(2)
+    expect_filters(page, icp_tier="A", source="", owner="")
+
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"icp_tier=A.*source=webinar"))
+    expect(page.locator("tbody.lead")).to_have_count(1)
+    expect_filters(page, icp_tier="A", source="webinar", owner="")
+
+    # The next change keeps what the address and the list say.
+    page.go_back()
+    expect(page.locator("tbody.lead")).to_have_count(2)
+    filters.get_by_label("Owner").select_option("unassigned")
+    expect(page).to_have_url(re.compile(r"icp_tier=A.*owner=unassigned"))
+    expect(page.locator("tbody.lead")).to_have_count(1)
+    expect(row(page, leads["ada"])).to_be_visible()
+
+
+def test_back_from_a_lead_page_brings_the_filters_back_as_the_address_says(
+    page, log_in, sdr, leads
+):
+    Lead.objects.filter(pk=leads["ben"].pk).update(fit_tier="B")
+    log_in(page, sdr)
+    page.goto("/queue/")
+    filters = page.locator("#queue-filters")
+    filters.get_by_label("ICP tier").select_option("A")
+    expect(page.locator("tbody.lead")).to_have_count(2)
+    filters.get_by_label("Source").select_option("webinar")
+    expect(page.locator("tbody.lead")).to_have_count(1)
+
+    row(page, leads["ada"]).locator(".lead-link").click()
+    page.wait_for_url(re.compile(rf"/leads/{leads['ada'].pk}/"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"icp_tier=A.*source=webinar"))
+    expect_filters(page, icp_tier="A", source="webinar", owner="")
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"icp_tier=A&(?!.*source=webinar)"))
+    expect(page.locator("tbody.lead")).to_have_count(2)
+    expect_filters(page, icp_tier="A", source="", owner="")
+
+
 def test_an_sdr_accepts_a_lead_and_it_leaves_the_queue(page, log_in, sdr, leads):
     log_in(page, sdr)
     page.goto("/queue/")
