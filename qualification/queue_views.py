@@ -205,7 +205,7 @@ def _params_of(url: str) -> QueryDict:
 def sal_queue(request: HttpRequest) -> HttpResponse:
     template = TEMPLATE
     if request.htmx and not request.htmx.history_restore_request:
-        template += "#queue-results"
+        template += "#results-update"
     return render(request, template, _queue_context(request, request.GET))
 
 

@@ -129,6 +129,26 @@ def test_back_from_a_lead_page_brings_the_filters_back_as_the_address_says(
     expect_filters(page, icp_tier="A", source="", owner="")
 
 
+def test_the_new_result_count_is_announced_after_a_filter_change(page, log_in, sdr, leads):
+    log_in(page, sdr)
+    page.goto("/queue/")
+    count = page.locator("#queue-match-count")
+    expect(count).to_contain_text("3 MQLs in your queue")
+    before = count.element_handle()
+
+    page.locator("#queue-filters").get_by_label("Source").select_option("webinar")
+    expect(page.locator("tbody.lead")).to_have_count(1)
+
+    # A screen reader announces new content in a live region it already knows, not a new
+    # element swapped in its place.
+    expect(count).to_contain_text("1 MQL matches these filters")
+    assert before.evaluate("node => node.isConnected")
+    assert before.evaluate("node => node.closest('[aria-live]')?.getAttribute('aria-live')") == (
+        "polite"
+    )
+    assert "1 MQL matches these filters" in before.inner_text()
+
+
 def test_an_sdr_accepts_a_lead_and_it_leaves_the_queue(page, log_in, sdr, leads):
     log_in(page, sdr)
     page.goto("/queue/")

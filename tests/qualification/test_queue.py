@@ -422,7 +422,7 @@ def test_the_queue_shows_only_breached_leads_when_asked(client, sdr):
     response = client.get(QUEUE, {"breached": "on"})
 
     assert list(response.context["page"].object_list) == [breached]
-    assert "match these filters" in response.text
+    assert "1 MQL matches these filters" in response.text
 
 
 def test_filters_are_kept_in_the_page_links_and_the_forms_return_address(client, sdr):
@@ -444,6 +444,8 @@ def test_an_htmx_filter_request_gets_only_the_results(client, sdr):
     response = client.get(QUEUE, {"source": "form"}, headers=HTMX)
 
     assert response.text.lstrip().startswith('<div id="queue-results">')
+    # The count, a live region outside the results, gets its new text out of band.
+    assert 'aria-live="polite" aria-atomic="true" hx-swap-oob="innerHTML"' in response.text
     assert "<html" not in response.text
     assert "HX-Request" in response["Vary"]
 
