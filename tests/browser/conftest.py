@@ -12,6 +12,7 @@ import os
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.browser.accessibility import axe_violations
 from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -123,3 +124,14 @@ def log_in():
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     return log_in
+
+
+@pytest.fixture
+def expect_accessible():
+    """Run axe-core over the page as it stands and fail with every violation it finds."""
+
+    def expect_accessible(page: Page) -> None:
+        violations = axe_violations(page)
+        assert not violations, f"axe-core on {page.url}:\n" + "\n".join(violations)
+
+    return expect_accessible
