@@ -72,7 +72,9 @@ class Account(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(domain=Lower("domain")), name="account_domain_lower_case"
+                condition=models.Q(domain=Lower("domain")),
+                name="account_domain_lower_case",
+                violation_error_message="The domain must be in lower case.",
             ),
         ]
 
@@ -137,7 +139,9 @@ class Contact(models.Model):
         ordering = ["last_name", "first_name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(email=Lower("email")), name="contact_email_lower_case"
+                condition=models.Q(email=Lower("email")),
+                name="contact_email_lower_case",
+                violation_error_message="The email address must be in lower case.",
             ),
         ]
 
@@ -194,7 +198,10 @@ class BuyingGroupRole(models.Model):
         ordering = ["account", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "contact", "role"], name="buying_role_once_per_contact"
+                fields=["account", "contact", "role"],
+                name="buying_role_once_per_contact",
+                violation_error_message="This person already has this role in the account's "
+                "buying group.",
             ),
         ]
 

@@ -71,10 +71,13 @@ class Segment(models.Model):
             models.CheckConstraint(
                 condition=Q(nurture_floor__lte=models.F("mql_threshold"), mql_threshold__lte=100),
                 name="segment_floor_below_threshold",
+                violation_error_message="The nurture floor cannot be over the MQL threshold, "
+                "and the threshold cannot be over 100.",
             ),
             models.CheckConstraint(
                 condition=Q(business_day_start__lt=models.F("business_day_end")),
                 name="segment_business_day_ordered",
+                violation_error_message="The business day must end after it starts.",
             ),
         ]
 
@@ -299,11 +302,14 @@ class Lead(models.Model):
             models.CheckConstraint(
                 condition=Q(intent_score__gte=0, intent_score__lte=100),
                 name="lead_intent_score_0_100",
+                violation_error_message="The intent score runs from 0 to 100.",
             ),
             models.UniqueConstraint(
                 fields=["external_source", "external_id"],
                 condition=~Q(external_id=""),
                 name="lead_external_id_unique",
+                violation_error_message="Another lead already has this id in the system it came "
+                "from.",
             ),
         ]
 
@@ -471,6 +477,7 @@ class StageTransition(models.Model):
             models.CheckConstraint(
                 condition=Q(actor__isnull=False) | ~Q(rule=""),
                 name="transition_has_actor_or_rule",
+                violation_error_message="A stage change names the person or the rule that made it.",
             ),
         ]
 
@@ -534,7 +541,11 @@ class FrameworkItem(models.Model):
     class Meta:
         ordering = ["framework", "position", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["framework", "key"], name="framework_item_key_unique"),
+            models.UniqueConstraint(
+                fields=["framework", "key"],
+                name="framework_item_key_unique",
+                violation_error_message="This framework already has an item with this key.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -551,7 +562,9 @@ class Checklist(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["lead", "framework"], name="one_checklist_per_framework"
+                fields=["lead", "framework"],
+                name="one_checklist_per_framework",
+                violation_error_message="This lead already has a checklist for this framework.",
             ),
         ]
 
@@ -577,7 +590,11 @@ class ChecklistAnswer(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["checklist", "item"], name="one_answer_per_item"),
+            models.UniqueConstraint(
+                fields=["checklist", "item"],
+                name="one_answer_per_item",
+                violation_error_message="This checklist already answers this item.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -614,6 +631,7 @@ class IcpSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(tier_b_min_points__lte=models.F("tier_a_min_points")),
                 name="icp_tier_b_below_a",
+                violation_error_message="Tier B cannot need more points than tier A.",
             ),
         ]
 
@@ -706,6 +724,8 @@ class ScoringRule(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="activity") | Q(half_life_days__gt=0),
                 name="activity_rule_has_half_life",
+                violation_error_message="An activity rule needs a half-life of at least one day: "
+                "its points fade as the activity ages.",
             ),
         ]
 
@@ -727,7 +747,9 @@ class SlaBreachNotice(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["lead", "stage", "sla_due_at"], name="one_breach_notice_per_window"
+                fields=["lead", "stage", "sla_due_at"],
+                name="one_breach_notice_per_window",
+                violation_error_message="This lead was already reported for missing this SLA.",
             ),
         ]
 
@@ -798,7 +820,11 @@ class ImportRow(models.Model):
     class Meta:
         ordering = ["job", "row_number"]
         constraints = [
-            models.UniqueConstraint(fields=["job", "row_number"], name="one_report_row_per_line"),
+            models.UniqueConstraint(
+                fields=["job", "row_number"],
+                name="one_report_row_per_line",
+                violation_error_message="This import already reports on this line.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -845,7 +871,10 @@ class IntakeRequest(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "idempotency_key"], name="one_request_per_idempotency_key"
+                fields=["source", "idempotency_key"],
+                name="one_request_per_idempotency_key",
+                violation_error_message="This source already sent a request with this "
+                "idempotency key.",
             ),
         ]
 

@@ -42,10 +42,15 @@ class ReviewSession(models.Model):
             ("apply_proposal", "Can apply or decline proposed rule changes"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["month"], name="one_review_session_per_month"),
+            models.UniqueConstraint(
+                fields=["month"],
+                name="one_review_session_per_month",
+                violation_error_message="This month already has a review session.",
+            ),
             models.CheckConstraint(
                 condition=Q(status="open") | Q(closed_at__isnull=False),
                 name="closed_session_has_closed_at",
+                violation_error_message="A closed session keeps the time it was closed.",
             ),
         ]
 
@@ -88,8 +93,16 @@ class ReviewItem(models.Model):
     class Meta:
         ordering = ["session", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "lead"], name="lead_once_per_session"),
-            models.UniqueConstraint(fields=["session", "position"], name="review_item_position"),
+            models.UniqueConstraint(
+                fields=["session", "lead"],
+                name="lead_once_per_session",
+                violation_error_message="This lead is already in this session.",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "position"],
+                name="review_item_position",
+                violation_error_message="Another lead already has this place in the session.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +166,8 @@ class RuleChangeProposal(models.Model):
                     | Q(kind="reason_code", reason_code__isnull=False)
                 ),
                 name="proposal_names_its_rule",
+                violation_error_message="A proposal names the rule it changes: a segment for a "
+                "threshold, a scoring rule for a weight, an ICP rule or a reason code.",
             ),
         ]
 
