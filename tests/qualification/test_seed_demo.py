@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from simple_history.models import registered_models
 
 from accounts import roles
 from accounts.models import Account, BuyingGroupRole, Contact
@@ -170,6 +171,14 @@ class TestSeededDemo:
         changed = applied.scoring_rule.history.order_by("-history_id").first()
         assert str(session) in changed.history_change_reason
         assert str(changed.points) == applied.proposed_value
+
+    def test_every_row_of_a_tracked_model_starts_its_history(self):
+        """So the first change to any of them, seeded rules included, shows what it changed."""
+        for model in registered_models.values():
+            if model._meta.app_label not in {"accounts", "qualification", "review"}:
+                continue
+            rows = set(model.objects.values_list("pk", flat=True))
+            assert rows <= set(model.history.values_list("id", flat=True)), model.__name__
 
     def test_a_second_run_changes_nothing(self):
         counts = (Lead.objects.count(), Contact.objects.count(), StageTransition.objects.count())
