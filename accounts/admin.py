@@ -1,10 +1,27 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
+from .admin_base import HistoryAdmin, OddQueriesMixin, TabularInline
 from .models import Account, BuyingGroupRole, Contact
 
+# Django's own user and group pages, with the same tolerance for odd query strings as ours.
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
 
-class BuyingGroupRoleInline(admin.TabularInline):
+
+@admin.register(get_user_model())
+class UserAdmin(OddQueriesMixin, auth_admin.UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class GroupAdmin(OddQueriesMixin, auth_admin.GroupAdmin):
+    pass
+
+
+class BuyingGroupRoleInline(TabularInline):
     model = BuyingGroupRole
     fields = ("contact", "role", "sentiment", "notes")
     autocomplete_fields = ("contact",)
@@ -12,7 +29,7 @@ class BuyingGroupRoleInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(SimpleHistoryAdmin):
+class AccountAdmin(HistoryAdmin):
     list_display = (
         "name",
         "domain",
@@ -27,8 +44,16 @@ class AccountAdmin(SimpleHistoryAdmin):
     list_filter = ("icp_tier", "relationship", "territory", "country")
     search_fields = ("name", "domain")
     list_select_related = ("owner",)
-    # ICP confirmation is evidence written when an SDR accepts a lead; the admin only shows it.
-    readonly_fields = ("icp_confirmed_at", "icp_confirmed_by", "created_at", "updated_at")
+    # ICP confirmation is evidence written when an SDR accepts a lead, and the tier and its
+    # reasons come from RevOps' ICP rules (qualification.scoring): the admin only shows them.
+    readonly_fields = (
+        "icp_tier",
+        "icp_reasons",
+        "icp_confirmed_at",
+        "icp_confirmed_by",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
         (None, {"fields": ("name", "domain", "relationship", "owner", "territory")}),
         (
@@ -56,7 +81,7 @@ class AccountAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(HistoryAdmin):
     list_display = (
         "__str__",
         "email",
@@ -84,7 +109,7 @@ class ContactAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(BuyingGroupRole)
-class BuyingGroupRoleAdmin(SimpleHistoryAdmin):
+class BuyingGroupRoleAdmin(HistoryAdmin):
     list_display = ("contact", "account", "role", "sentiment", "updated_at")
     list_filter = ("role", "sentiment")
     search_fields = (

@@ -2,7 +2,10 @@
 without code.
 
 It never moves a lead between stages: `Lead.stage` and the timers and exit evidence that go with
-it are read-only here, because only `qualification.transitions.transition_lead` may write them.
+it are read-only here, because only `qualification.transitions.transition_lead` may write them;
+scores, bands and tier too, which only the scoring statement writes. Every change to a
+history-tracked row asks for a reason (`accounts.admin_base`), so rules are edited on their own
+page, not in the list.
 """
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,7 +15,8 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q
-from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.admin_base import AdminForm, HistoryAdmin, HistoryAdminForm, ModelAdmin, TabularInline
 
 from .models import (
     Activity,
@@ -63,7 +67,7 @@ class LabelRelationsMixin:
         return queryset.select_related(*related, *listed)
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(ModelAdmin):
     """A log written by a job: the admin shows it and never adds, edits or deletes it."""
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -79,7 +83,7 @@ class RecordAdmin(admin.ModelAdmin):
 # Definitions RevOps owns ------------------------------------------------------------------
 
 
-class SegmentAdminForm(forms.ModelForm):
+class SegmentAdminForm(HistoryAdminForm):
     class Meta:
         model = Segment
         fields = ("time_zone",)  # the admin adds the other fields from its fieldsets
@@ -102,7 +106,7 @@ class SegmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Segment)
-class SegmentAdmin(SimpleHistoryAdmin):
+class SegmentAdmin(HistoryAdmin):
     form = SegmentAdminForm
     list_display = (
         "name",
@@ -146,7 +150,7 @@ class SegmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReasonCode)
-class ReasonCodeAdmin(SimpleHistoryAdmin):
+class ReasonCodeAdmin(HistoryAdmin):
     list_display = (
         "label",
         "code",
@@ -158,7 +162,6 @@ class ReasonCodeAdmin(SimpleHistoryAdmin):
         "active",
         "position",
     )
-    list_editable = ("active", "position")
     list_filter = ("active", "for_rejection", "for_disqualification", "for_lost")
     search_fields = ("code", "label")
 
@@ -168,7 +171,7 @@ class ReasonCodeAdmin(SimpleHistoryAdmin):
         return ("code",) if obj is not None else ()
 
 
-class FrameworkItemInline(admin.TabularInline):
+class FrameworkItemInline(TabularInline):
     model = FrameworkItem
     fields = ("position", "key", "label", "required_for_sql", "prompt", "confirmed_means")
     extra = 0
@@ -179,7 +182,7 @@ class FrameworkItemInline(admin.TabularInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(SimpleHistoryAdmin):
+class FrameworkAdmin(HistoryAdmin):
     list_display = ("name", "key", "active", "item_count", "required_count")
     list_filter = ("active",)
     search_fields = ("name", "key")
@@ -208,7 +211,7 @@ class FrameworkAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FrameworkItem)
-class FrameworkItemAdmin(LabelRelationsMixin, SimpleHistoryAdmin):
+class FrameworkItemAdmin(LabelRelationsMixin, HistoryAdmin):
     list_display = ("label", "framework", "key", "required_for_sql", "position")
     list_filter = ("framework", "required_for_sql")
     search_fields = ("label", "key", "framework__name")
@@ -218,7 +221,7 @@ class FrameworkItemAdmin(LabelRelationsMixin, SimpleHistoryAdmin):
 # Leads and their records -------------------------------------------------------------------
 
 
-class StageTransitionInline(admin.TabularInline):
+class StageTransitionInline(TabularInline):
     """The lead's stage history, shown on the lead's page; it is written only by transitions."""
 
     model = StageTransition
@@ -243,7 +246,7 @@ class StageTransitionInline(admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(LabelRelationsMixin, SimpleHistoryAdmin):
+class LeadAdmin(LabelRelationsMixin, HistoryAdmin):
     list_display = (
         "__str__",
         "account",
@@ -276,8 +279,14 @@ class LeadAdmin(LabelRelationsMixin, SimpleHistoryAdmin):
     autocomplete_fields = ("contact", "account")
     date_hierarchy = "created_at"
     # One writer per fact: the stage, its timers and the exit evidence the check constraints tie
-    # to it are written by transition_lead, which also writes the StageTransition audit row.
+    # to it are written by transition_lead, which also writes the StageTransition audit row; the
+    # tier, scores, bands and the manual-review flag by the scoring statement and stage rules.
     readonly_fields = (
+        "fit_tier",
+        "intent_score",
+        "intent_band",
+        "score_explanation",
+        "manual_review",
         "stage",
         "stage_entered_at",
         "sla_due_at",
@@ -308,7 +317,7 @@ class LeadAdmin(LabelRelationsMixin, SimpleHistoryAdmin):
             },
         ),
         (
-            "Source and score",
+            "Source and score (scores change only through scoring)",
             {
                 "fields": (
                     "source",
@@ -372,7 +381,7 @@ class StageTransitionAdmin(RecordAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(LabelRelationsMixin, admin.ModelAdmin):
+class ActivityAdmin(LabelRelationsMixin, ModelAdmin):
     list_display = ("occurred_at", "kind", "contact", "lead", "actor", "detail")
     list_filter = ("kind",)
     search_fields = ("contact__email", "contact__last_name", "detail")
@@ -381,14 +390,14 @@ class ActivityAdmin(LabelRelationsMixin, admin.ModelAdmin):
     date_hierarchy = "occurred_at"
 
 
-class ChecklistAnswerInline(LabelRelationsMixin, admin.TabularInline):
+class ChecklistAnswerInline(LabelRelationsMixin, TabularInline):
     model = ChecklistAnswer
     fields = ("item", "status", "answer", "evidence")
     extra = 0
 
 
 @admin.register(Checklist)
-class ChecklistAdmin(LabelRelationsMixin, admin.ModelAdmin):
+class ChecklistAdmin(LabelRelationsMixin, ModelAdmin):
     list_display = ("__str__", "lead", "framework", "created_at")
     list_filter = ("framework",)
     search_fields = ("lead__contact__email", "lead__contact__last_name", "framework__name")
@@ -398,7 +407,7 @@ class ChecklistAdmin(LabelRelationsMixin, admin.ModelAdmin):
 
 
 @admin.register(ChecklistAnswer)
-class ChecklistAnswerAdmin(LabelRelationsMixin, SimpleHistoryAdmin):
+class ChecklistAnswerAdmin(LabelRelationsMixin, HistoryAdmin):
     list_display = ("item", "lead", "status", "updated_at")
     list_filter = ("status", "item__framework")
     search_fields = ("checklist__lead__contact__email", "item__label", "answer")
@@ -416,7 +425,7 @@ class ChecklistAnswerAdmin(LabelRelationsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(DiscoveryNote)
-class DiscoveryNoteAdmin(LabelRelationsMixin, admin.ModelAdmin):
+class DiscoveryNoteAdmin(LabelRelationsMixin, ModelAdmin):
     list_display = ("created_at", "lead", "author", "excerpt")
     search_fields = ("lead__contact__email", "lead__contact__last_name", "body")
     list_select_related = ("lead__contact", "lead__segment", "author")
@@ -432,7 +441,7 @@ class DiscoveryNoteAdmin(LabelRelationsMixin, admin.ModelAdmin):
 
 
 @admin.register(IcpSettings)
-class IcpSettingsAdmin(SimpleHistoryAdmin):
+class IcpSettingsAdmin(HistoryAdmin):
     """One row: the fit points each tier needs."""
 
     list_display = ("__str__", "tier_a_min_points", "tier_b_min_points")
@@ -445,7 +454,7 @@ class IcpSettingsAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(IcpRule)
-class IcpRuleAdmin(SimpleHistoryAdmin):
+class IcpRuleAdmin(HistoryAdmin):
     list_display = (
         "name",
         "attribute",
@@ -458,13 +467,12 @@ class IcpRuleAdmin(SimpleHistoryAdmin):
         "active",
         "position",
     )
-    list_editable = ("points", "active", "position")
     list_filter = ("attribute", "exclusion", "active")
     search_fields = ("name",)
 
 
 @admin.register(ScoringRule)
-class ScoringRuleAdmin(SimpleHistoryAdmin):
+class ScoringRuleAdmin(HistoryAdmin):
     list_display = (
         "name",
         "kind",
@@ -475,7 +483,6 @@ class ScoringRuleAdmin(SimpleHistoryAdmin):
         "buying_work",
         "active",
     )
-    list_editable = ("points", "active")
     list_filter = ("kind", "buying_work", "active")
     search_fields = ("name", "value")
 
@@ -521,7 +528,7 @@ class ImportRowAdmin(RecordAdmin):
     list_select_related = ("job", "lead__contact", "lead__segment")
 
 
-class IntakeSourceForm(forms.ModelForm):
+class IntakeSourceForm(AdminForm):
     activity_kinds = forms.MultipleChoiceField(
         choices=Activity.Kind.choices,
         widget=forms.CheckboxSelectMultiple,
@@ -537,7 +544,7 @@ class IntakeSourceForm(forms.ModelForm):
 
 
 @admin.register(IntakeSource)
-class IntakeSourceAdmin(admin.ModelAdmin):
+class IntakeSourceAdmin(ModelAdmin):
     form = IntakeSourceForm
     list_display = ("name", "segment", "default_source", "active", "created_at")
     list_filter = ("active", "segment")

@@ -10,11 +10,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from accounts.admin_base import ModelAdmin
+
 from . import services
 from .models import ReviewSession, RuleChangeProposal
 
 
-class _ReadOnly(admin.ModelAdmin):
+class _ReadOnly(ModelAdmin):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 

@@ -248,7 +248,7 @@ def test_lead_stage_cannot_be_changed_in_the_admin(admin_client):
     data = _form_data(admin_client.get(url))
     assert "stage" not in data
 
-    data.update(stage=Stage.OPPORTUNITY, next_action="Call back on Monday")
+    data.update(stage=Stage.OPPORTUNITY, next_action="Call back on Monday", change_reason="Agreed")
     response = admin_client.post(url, data)
 
     assert response.status_code == 302, response.context["errors"]
@@ -265,6 +265,43 @@ def test_the_lead_change_page_shows_stage_and_timers_as_text(admin_client):
     form = response.context["adminform"].form
     for name in ("stage", "stage_entered_at", "sla_due_at", "first_touch_at", "version"):
         assert name not in form.fields
+
+
+SCORED = ("fit_tier", "intent_score", "intent_band", "score_explanation", "manual_review")
+
+
+def test_scores_bands_and_tier_are_read_only_in_the_lead_admin(admin_client):
+    lead = LeadFactory(stage=Stage.NEW, fit_tier="B", intent_score=55, intent_band="medium")
+    url = reverse("admin:qualification_lead_change", args=[lead.pk])
+    page = admin_client.get(url)
+    assert not set(SCORED) & set(page.context["adminform"].form.fields)
+
+    data = _form_data(page)
+    data.update(
+        fit_tier="A", intent_score=99, intent_band="high", score_explanation="[]",
+        manual_review="on", change_reason="Looks hot",
+    )  # fmt: skip
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    lead.refresh_from_db()
+    assert (lead.fit_tier, lead.intent_score, lead.intent_band) == ("B", 55, "medium")
+    assert lead.manual_review is False
+
+
+def test_an_accounts_icp_tier_is_read_only_in_the_admin(admin_client):
+    account = AccountFactory(icp_tier="C", icp_reasons=["Too small"])
+    url = reverse("admin:accounts_account_change", args=[account.pk])
+    page = admin_client.get(url)
+    assert not {"icp_tier", "icp_reasons"} & set(page.context["adminform"].form.fields)
+
+    data = _form_data(page)
+    data.update(icp_tier="A", icp_reasons='["Hand-picked"]', change_reason="Looks big")
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    account.refresh_from_db()
+    assert (account.icp_tier, account.icp_reasons) == ("C", ["Too small"])
 
 
 def test_reverting_a_lead_to_an_old_version_is_refused(admin_client):
@@ -309,7 +346,11 @@ def test_revops_changes_a_segments_thresholds_and_sla(client, revops):
     data = _form_data(client.get(url))
 
     data.update(
-        mql_threshold=65, nurture_floor=35, sla_first_touch_hours=2, time_zone="America/New_York"
+        mql_threshold=65,
+        nurture_floor=35,
+        sla_first_touch_hours=2,
+        time_zone="America/New_York",
+        change_reason="SMB moves faster",
     )
     response = client.post(url, data)
 
@@ -342,10 +383,11 @@ def test_a_segment_floor_above_its_threshold_is_refused(client, revops):
     url = reverse("admin:qualification_segment_change", args=[segment.pk])
     data = _form_data(client.get(url))
 
-    data.update(mql_threshold=50, nurture_floor=60)
+    data.update(mql_threshold=50, nurture_floor=60, change_reason="Stricter")
     response = client.post(url, data)
 
     assert response.status_code == 200
+    assert "The nurture floor cannot be over the MQL threshold" in response.text
     segment.refresh_from_db()
     assert segment.mql_threshold == 70
 
@@ -364,6 +406,7 @@ def test_revops_adds_a_framework_item_inline(client, revops):
             f"items-{total}-label": "Champion",
             f"items-{total}-position": 9,
             f"items-{total}-required_for_sql": "on",
+            "change_reason": "Deals stall without a champion",
         }
     )
     response = client.post(url, data)
@@ -372,6 +415,7 @@ def test_revops_adds_a_framework_item_inline(client, revops):
     item = framework.items.get(key="champion")
     assert item.required_for_sql
     assert item.history.latest().history_user == revops
+    assert item.history.latest().history_change_reason == "Deals stall without a champion"
 
 
 def test_a_reason_codes_code_is_fixed_once_created(admin_client):
