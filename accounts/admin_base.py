@@ -3,7 +3,7 @@
 - A query string no filter can mean (a NUL, a year no date has) is what Django calls a wacky
   lookup: the list answers with its own "invalid filter" redirect, never a 500.
 - The database's rules (check and unique constraints) are checked by every form, those naming a
-  field shown read-only too, and each refusal shows in words beside the field it names.
+  field shown read-only too, and each refusal shows in words beside a field it names.
 - A JSON field keeps the shape of its default: an object stays an object, a list a list.
 - Every change to a history-tracked model asks why. The answer is the history row's reason, the
   inline rows saved with it included, and the history shows an empty old value as "—".
@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from django.db import DataError, models, router
 from django.db.models import F, Q
 from django.db.models.constants import LOOKUP_SEP
 from django.forms.models import InlineForeignKeyField
+from django.utils import formats, timezone
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject, ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -131,10 +133,12 @@ class AdminForm(forms.ModelForm):
         }
 
     def _home(self, constraint: models.BaseConstraint) -> str | None:
-        """The field a rule's refusal shows beside: the last one it names that people can
-        change here ("the business day must end after it starts" beside its end)."""
+        """The field a rule's refusal shows beside: of those it names that people can change
+        here, the one they just changed, else the last ("the business day must end after it
+        starts" beside its end)."""
         changeable = [name for name in named_fields(constraint) if name in self._changeable()]
-        return changeable[-1] if changeable else None
+        changed = [name for name in changeable if name in self.changed_data]
+        return (changed or changeable or [None])[-1]
 
     def _check_rules_on_fields_not_shown(self) -> None:
         """Django checks a rule only when the form shows every field it names. A field shown
@@ -198,11 +202,18 @@ class TabularInline(admin.TabularInline):
 
 class _HistoryValues(HistoricalRecordContextHelper):
     """A history row's old and new values as people read them: "—" for nothing (not "Deleted
-    user (pk=None)" for an owner that was empty), a choice's label rather than its key."""
+    user (pk=None)" for an owner that was empty), times in the local zone as the admin shows
+    them, a choice's label rather than its key."""
 
     def prepare_delta_change_value(self, change: ModelChange, value: Any) -> Any:
         if value is None or value == "" or (isinstance(value, DeletedObject) and value.pk is None):
             return EMPTY
+        if isinstance(value, dt.datetime):
+            return formats.localize(
+                timezone.localtime(value) if timezone.is_aware(value) else value
+            )
+        if isinstance(value, dt.date):
+            return formats.localize(value)
         field = self.model._meta.get_field(change.field)
         if field.choices and not isinstance(value, list | dict):
             return dict(field.flatchoices).get(value, value)

@@ -194,12 +194,12 @@ def test_a_business_day_ending_before_it_starts_is_refused_beside_its_end(admin_
     assert "segment_business_day_ordered" not in response.text
 
 
-def test_tier_b_needing_more_points_than_tier_a_is_refused_beside_a_field(admin_client):
+def test_tier_b_needing_more_points_than_tier_a_is_refused_beside_tier_b(admin_client):
     cutoffs = IcpSettings.load()
 
     response = post_change(admin_client, cutoffs, tier_b_min_points=90, **{REASON: "Stricter"})
 
-    assert list(form_errors(response)) == ["tier_a_min_points"]
+    assert list(form_errors(response)) == ["tier_b_min_points"]
     assert "icp_tier_b_below_a" not in response.text
 
 
@@ -297,6 +297,7 @@ def test_an_empty_old_value_shows_as_a_dash_not_a_deleted_object(admin_client):
     assert "pk=None" not in page
     assert "<strong>Owner:</strong>—&nbsp;&rarr;" in compact(page)
     assert "<strong>Reasoncode:</strong>—&nbsp;&rarr;" in compact(page)
+    assert "+00:00" not in page  # times as the admin shows them, not Python's repr
 
 
 SEEDED_RULES = [ReasonCode, Framework, FrameworkItem, IcpSettings, IcpRule, ScoringRule]
