@@ -5,6 +5,7 @@ history-tracked model asks why and leaves a history that reads true."""
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import BaseConstraint
 from django.urls import reverse
@@ -321,3 +322,18 @@ def test_the_first_edit_of_a_seeded_rule_shows_what_changed(admin_client):
 
     assert "Pricing converts" in page
     assert f"<strong>Points:</strong>{before}&nbsp;&rarr;&nbsp;&nbsp;{before + 5}" in compact(page)
+
+
+def test_a_view_only_page_asks_no_reason(client):
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_reasoncode"))
+    client.force_login(viewer)
+    code = ReasonCode.objects.get(code="timing")
+
+    response = client.get(change_url(code))
+
+    assert response.status_code == 200
+    shown = [
+        name for _, options in response.context["adminform"].fieldsets for name in options["fields"]
+    ]
+    assert REASON not in shown
