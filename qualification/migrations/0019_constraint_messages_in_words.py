@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qualification', '0016_activity_time_window'),
+        ('qualification', '0018_lead_scored_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

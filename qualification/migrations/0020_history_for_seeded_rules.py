@@ -40,7 +40,7 @@ def forget_history(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("qualification", "0017_constraint_messages_in_words"),
+        ("qualification", "0019_constraint_messages_in_words"),
     ]
 
     operations = [migrations.RunPython(start_history, forget_history)]
