@@ -271,6 +271,8 @@ def intake_lead(request: HttpRequest) -> JsonResponse:
             transaction.on_commit(lambda: queued.append(enqueue(score_and_route, lead_ids)))
     except IntegrityError:
         # The same key raced in on another request and won; answer as it did.
-        winner = IntakeRequest.objects.get(source=source, idempotency_key=key)
+        winner = IntakeRequest.objects.filter(source=source, idempotency_key=key).first()
+        if winner is None:  # not that race: intake's own retries ran out
+            raise
         return _replay(winner, body_hash=body_hash)
     return _answer(record, replayed=False, queued=all(queued))

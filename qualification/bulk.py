@@ -193,6 +193,12 @@ def _copy_history(model, objs, rows, positions, default_user, when, kind="+") ->
 def _copy(table: str, columns: list[str], data: Sequence[Sequence]) -> None:
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     statement = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+    # Django wraps execute() but not copy(): without this a unique index answers with psycopg's
+    # own UniqueViolation, which `except IntegrityError` does not catch.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(statement) as copy,
+    ):
         for values in data:
             copy.write_row(values)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Account, Contact
@@ -75,6 +75,9 @@ LIMITS = {
     "timezone": 10,
 }
 ANSWER_LIMIT = 500
+# A batch that loses a race for a unique index is looked up and written again (see ingest);
+# the second try finds the winner's rows, a third covers a second race in between.
+WRITE_ATTEMPTS = 3
 MAX_ANSWERS = 30
 
 COUNTRIES = {
@@ -509,12 +512,22 @@ def ingest(
             results[row.line] = RowResult(
                 row.line, Outcome.REFUSED, str(refused), errors=refused.errors
             )
-    with transaction.atomic():
-        batch = _Batch(segment=segment, source_system=source_system, actor=actor, now=now)
-        batch.prefetch(cleaned)
-        for row in cleaned:
-            results[row.line] = batch.take(row)
-        batch.save()
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                batch = _Batch(segment=segment, source_system=source_system, actor=actor, now=now)
+                batch.prefetch(cleaned)
+                taken = [batch.take(row) for row in cleaned]
+                batch.save()
+        except IntegrityError:
+            # Another request or import wrote one of these people (an email, a domain, a
+            # source id) between our lookup and our write. It has committed by the time its
+            # unique index refuses us, so looking again finds its rows and ours merge into them.
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            continue
+        break
+    results.update((result.line, result) for result in taken)
     return [results[row.line] for row in rows]
 
 

@@ -6,7 +6,6 @@ connection, see it; every thread closes its connection when done.
 
 import datetime as dt
 import threading
-from collections.abc import Callable
 
 import pytest
 from django.db import connection, transaction
@@ -17,38 +16,10 @@ from django.utils import timezone
 from accounts import roles
 from qualification.models import Lead, Stage, StageTransition
 from qualification.queue import QueueScope, claim_next_lead, queue_segments
+from tests.concurrency import JOIN_TIMEOUT, run_at_once
 from tests.factories import LeadFactory, SegmentFactory, UserFactory, tomorrow
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-JOIN_TIMEOUT = 30
-
-
-def run_at_once(*calls: Callable) -> list:
-    """Run each call in its own thread, released together; return their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    errors: list = []
-
-    def worker(index: int, call: Callable) -> None:
-        try:
-            barrier.wait(timeout=JOIN_TIMEOUT)
-            results[index] = call()
-        except BaseException as error:  # surfaced in the test thread below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=worker, args=(index, call)) for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    assert not errors, errors
-    return results
 
 
 @pytest.fixture
