@@ -151,6 +151,10 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "media/"
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 2**20)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+# A queued or running import with no sign of life for this long was interrupted (its process
+# was killed or restarted, its queue message lost): the import page offers to resume it. Each
+# batch of 2,000 rows is a sign of life; under a minute even on a loaded demo.
+IMPORT_STALLED_AFTER = dt.timedelta(minutes=env_int("IMPORT_STALLED_MINUTES", 2))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

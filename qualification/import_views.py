@@ -11,14 +11,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import roles
 from accounts.decorators import role_required
 
 from .enqueue import enqueue
-from .importer import NOT_UTF8_NOTE, ImportFileError, plan_file, report_lines
+from .importer import NOT_UTF8_NOTE, ImportFileError, plan_file, report_lines, resume_import_job
 from .models import ImportJob, ImportRow, Segment
 from .tasks import run_import
 
@@ -27,8 +27,7 @@ VIEW_ROLES = (roles.MARKETING, roles.REVOPS, roles.MANAGER)
 REFUSED_SHOWN = 50
 NOT_UTF8_SHOWN = 20
 QUEUE_DOWN = (
-    "the job queue is unreachable, so the import did not start and no lead was written. Upload "
-    "the file again once the queue is back (the same file under the same name imports once)."
+    "the job queue is unreachable, so the import did not start. Resume it once the queue is back."
 )
 
 
@@ -108,11 +107,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
         )
         job.file.save(upload.name, upload, save=False)  # the task gets a stored path, not bytes
         job.save()
-        if not enqueue(run_import, job.pk):
-            ImportJob.objects.filter(pk=job.pk).update(
-                status=ImportJob.Status.FAILED, error=QUEUE_DOWN, finished_at=timezone.now()
-            )
-            messages.error(request, f"The file was not imported: {QUEUE_DOWN}")
+        _start(request, job)
         return redirect("qualification:import-detail", pk=job.pk)
     return render(
         request,
@@ -122,11 +117,39 @@ def import_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@role_required(*UPLOAD_ROLES)
+@require_POST
+def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=pk)
+    if resume_import_job(job=job, now=timezone.now()):
+        _start(request, job)
+    elif job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+        messages.info(request, "This import is still running: nothing to resume.")
+    else:
+        messages.info(request, "This import has nothing to resume.")
+    return redirect("qualification:import-detail", pk=job.pk)
+
+
+def _start(request: HttpRequest, job: ImportJob) -> None:
+    if not enqueue(run_import, job.pk):
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, error=QUEUE_DOWN, finished_at=timezone.now()
+        )
+        messages.error(request, f"Not imported yet: {QUEUE_DOWN}")
+
+
 @role_required(*VIEW_ROLES)
 @vary_on_headers("HX-Request")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("segment", "uploaded_by"), pk=pk)
-    context = {"job": job, "percent": _percent(job)}
+    resumable = ImportJob.objects.resumable(now=timezone.now()).filter(pk=job.pk).exists()
+    context = {
+        "job": job,
+        "percent": _percent(job),
+        "may_resume": resumable and roles.has_role(request.user, *UPLOAD_ROLES),
+        "interrupted": resumable and job.status != ImportJob.Status.FAILED,
+        "stalled_minutes": round(settings.IMPORT_STALLED_AFTER.total_seconds() / 60),
+    }
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "qualification/imports/detail.html#progress", context)
         if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +21,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -27,6 +30,8 @@ from . import bulk
 from .csvutil import safe_cell
 from .intake import LeadRow, ingest
 from .models import ImportJob, ImportRow
+
+logger = logging.getLogger(__name__)
 
 # Per-batch costs (lookups, scoring, the commit) amortise well by 2,000 rows: 12 % faster than
 # 1,000, within 2 % of 5,000, and a resumed job redoes at most 2,000 rows.
@@ -332,59 +337,97 @@ def _ragged(plan: FilePlan, values: list[str]) -> bool:
 
 
 def run_import_job(job_id: int) -> ImportJob:
-    """Import (or resume) the job's file. Safe to call twice: a finished job is left alone."""
-    job = ImportJob.objects.get(pk=job_id)
-    if job.status == ImportJob.Status.DONE:
-        return job
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, started_at=job.started_at or timezone.now(), error=""
-    )
-    try:
-        plan = plan_file(Path(job.file.path))
-    except ImportFileError as error:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, error=str(error), finished_at=timezone.now()
+    """Import the job's file, or carry a stopped one on (see `ImportJob.objects.resumable`).
+
+    A job already running, done or refused is left alone, and however many runs are started
+    (a queue message delivered twice, Resume on a job that was only slow) each line is written
+    once. Whatever stops a run, the job is left failed with the reason in words, not running.
+    """
+    now = timezone.now()
+    claimed = (
+        ImportJob.objects.runnable(now=now)
+        .filter(pk=job_id)
+        .update(
+            status=ImportJob.Status.RUNNING,
+            started_at=Coalesce(F("started_at"), Value(now)),
+            heartbeat_at=now,
+            finished_at=None,
+            error="",
         )
-        job.refresh_from_db()
-        return job
-    ImportJob.objects.filter(pk=job.pk).update(total_rows=plan.total_rows)
-    done_lines = set(job.rows.values_list("row_number", flat=True))  # resuming: skip these
-    batch: list[tuple[int, list[str]]] = []
-    records = _records(Path(job.file.path), plan.encoding)
-    next(records)  # the header
-    try:
-        for line, values in records:
-            if line in done_lines:
-                continue
-            batch.append((line, values))
-            if len(batch) == BATCH_SIZE:
-                _import_batch(job, plan, batch)
-                batch = []
-        if batch:
-            _import_batch(job, plan, batch)
-    except ImportFileError as error:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, error=str(error), finished_at=timezone.now()
-        )
-        job.refresh_from_db()
-        return job
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.DONE, finished_at=timezone.now()
     )
+    job = ImportJob.objects.select_related("segment", "uploaded_by").get(pk=job_id)
+    if not claimed:
+        return job
+    try:
+        _run(job)
+    except ImportFileError as error:
+        _finish(job, ImportJob.Status.FAILED, error=str(error))
+    except Exception:
+        logger.exception("Import %s stopped on an error", job.pk)
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()  # a lost connection: take a new one
+        _finish(job, ImportJob.Status.FAILED, error=_stopped(job.pk))
+    else:
+        _finish(job, ImportJob.Status.DONE)
     job.refresh_from_db()
     return job
 
 
+def resume_import_job(*, job: ImportJob, now: dt.datetime) -> bool:
+    """Queue a stopped job again (the caller then starts the run); False when it is not
+    stopped: still running, done, or a file the check refused."""
+    return bool(
+        ImportJob.objects.resumable(now=now)
+        .filter(pk=job.pk)
+        .update(status=ImportJob.Status.QUEUED, heartbeat_at=now, finished_at=None)
+    )
+
+
+def _run(job: ImportJob) -> None:
+    path = Path(job.file.path)
+    plan = plan_file(path)
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=plan.total_rows)
+    done_lines = set(job.rows.values_list("row_number", flat=True))  # resuming: skip these
+    batch: list[tuple[int, list[str]]] = []
+    records = _records(path, plan.encoding)
+    next(records)  # the header
+    for line, values in records:
+        if line in done_lines:
+            continue
+        batch.append((line, values))
+        if len(batch) == BATCH_SIZE:
+            _import_batch(job, plan, batch)
+            batch = []
+    if batch:
+        _import_batch(job, plan, batch)
+
+
+def _finish(job: ImportJob, status: str, *, error: str = "") -> None:
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+        status=status, error=error, finished_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+
+
+def _stopped(job_id: int) -> str:
+    job = ImportJob.objects.get(pk=job_id)
+    done, total = job.processed_rows, job.total_rows
+    if total is None:  # before the file check finished: not resumable, see `resumable`
+        return (
+            "an unexpected error stopped it while checking the file (the server log has the "
+            "details). Upload the file again."
+        )
+    if not done:
+        return (
+            "an unexpected error stopped it before the first row was written (the server log "
+            "has the details). Resume starts it again."
+        )
+    return (
+        f"an unexpected error stopped it after {done:,} of {total:,} rows (the server log has "
+        f"the details). Those rows are imported; Resume imports the other {total - done:,}."
+    )
+
+
 def _import_batch(job: ImportJob, plan: FilePlan, batch: list[tuple[int, list[str]]]) -> None:
-    rows, ragged = [], {}
-    for line, values in batch:
-        if _ragged(plan, values):
-            ragged[line] = (
-                f"has {len(values)} values but the header has {len(plan.header)} columns "
-                "(a stray comma or quote?)"
-            )
-        else:
-            rows.append(_lead_row(plan, line, values))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Don't wait for the WAL flush at commit. A server crash can then lose the last
@@ -392,6 +435,26 @@ def _import_batch(job: ImportJob, plan: FilePlan, batch: list[tuple[int, list[st
             # imports those rows again; nothing is half-written.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
+        # One batch of a job at a time, and no line twice: a second run of the job (a queue
+        # message delivered twice, Resume on a job that was only slow) waits here, then skips
+        # what the first reported.
+        list(ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("pk"))
+        reported = set(
+            job.rows.filter(row_number__range=(batch[0][0], batch[-1][0])).values_list(
+                "row_number", flat=True
+            )
+        )
+        rows, ragged = [], {}
+        for line, values in batch:
+            if line in reported:
+                continue
+            if _ragged(plan, values):
+                ragged[line] = (
+                    f"has {len(values)} values but the header has {len(plan.header)} columns "
+                    "(a stray comma or quote?)"
+                )
+            else:
+                rows.append(_lead_row(plan, line, values))
         results = ingest(
             rows,
             segment=job.segment,
@@ -423,6 +486,7 @@ def _import_batch(job: ImportJob, plan: FilePlan, batch: list[tuple[int, list[st
             merged_count=F("merged_count") + counts["merged"],
             unchanged_count=F("unchanged_count") + counts["unchanged"],
             refused_count=F("refused_count") + counts["refused"],
+            heartbeat_at=timezone.now(),
         )
         if job.apply_rules:
             lead_ids = sorted({r.lead.pk for r in results if r.lead is not None})

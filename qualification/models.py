@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -757,6 +758,36 @@ class SlaBreachNotice(models.Model):
         return f"SLA breach on lead {self.lead_id} ({self.stage})"
 
 
+class ImportJobQuerySet(models.QuerySet):
+    def resumable(self, *, now: dt.datetime) -> "ImportJobQuerySet":
+        """Jobs that stopped short and that running again carries on: failed after the file
+        check passed (or before any run began, the queue being down), or queued or running
+        with no sign of life for IMPORT_STALLED_AFTER. A file the check refused would only be
+        refused again. The batches make carrying on safe: each commits with its report rows,
+        and a run skips the lines already reported."""
+        return self._with_last_sign_of_life().filter(self._stopped_short(now))
+
+    def runnable(self, *, now: dt.datetime) -> "ImportJobQuerySet":
+        """What a run may take up: a queued job, or one that stopped short."""
+        return self._with_last_sign_of_life().filter(
+            Q(status=ImportJob.Status.QUEUED) | self._stopped_short(now)
+        )
+
+    def _with_last_sign_of_life(self) -> "ImportJobQuerySet":
+        return self.alias(last_sign_of_life=Coalesce("heartbeat_at", "created_at"))
+
+    @staticmethod
+    def _stopped_short(now: dt.datetime) -> Q:
+        failed = Q(status=ImportJob.Status.FAILED) & (
+            Q(total_rows__isnull=False) | Q(started_at__isnull=True)
+        )
+        stalled = Q(
+            status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING],
+            last_sign_of_life__lt=now - settings.IMPORT_STALLED_AFTER,
+        )
+        return failed | stalled
+
+
 class ImportJob(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -791,6 +822,11 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="The run's last sign of life: its start, each batch."
+    )
+
+    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

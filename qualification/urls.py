@@ -30,4 +30,5 @@ urlpatterns = [
     path("imports/new/", import_views.import_new, name="import-new"),
     path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),
     path("imports/<int:pk>/report.csv", import_views.import_report, name="import-report"),
+    path("imports/<int:pk>/resume/", import_views.import_resume, name="import-resume"),
 ]

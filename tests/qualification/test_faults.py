@@ -12,7 +12,7 @@ import logging
 import psycopg
 import pytest
 from django.core.files.base import ContentFile
-from django.db import OperationalError, connection
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from kombu import pools
@@ -53,11 +53,12 @@ def kill_our_connection() -> None:
 
 
 class TestDatabaseGoesAwayMidImport:
-    def test_no_partial_batch_survives_and_the_import_resumes_to_the_exact_totals(
-        self, monkeypatch
+    def test_the_job_is_failed_with_the_reason_and_resume_finishes_it_to_the_exact_totals(
+        self, monkeypatch, caplog
     ):
         monkeypatch.setattr(importer, "BATCH_SIZE", 4)
         segment = SegmentFactory(slug="core", name="Core")
+        marketing = UserFactory(username="marketing", role=roles.MARKETING)
         content = "Email,Title\n" + "".join(f"p{i}@acme{i % 3}.io,CFO\n" for i in range(10))
         job = ImportJob(original_name="x.csv", segment=segment, source_system="t")
         job.file.save("x.csv", ContentFile(content.encode()), save=False)
@@ -73,19 +74,28 @@ class TestDatabaseGoesAwayMidImport:
             return results
 
         monkeypatch.setattr(importer, "ingest", ingest_then_lose_the_database)
-        with pytest.raises((OperationalError, psycopg.OperationalError)):  # COPY is raw psycopg
-            importer.run_import_job(job.pk)
-        connection.close()  # Django reconnects on the next query
+        with caplog.at_level(logging.ERROR, logger="qualification.importer"):
+            job = importer.run_import_job(job.pk)
 
+        assert job.status == ImportJob.Status.FAILED  # written on a new connection
+        assert "stopped it after 4 of 10 rows" in job.error
+        assert "Resume imports the other 6" in job.error
+        assert any(r.exc_info for r in caplog.records)  # the details are in the log
         assert Lead.objects.count() == 4  # the first batch, whole; nothing of the second
         assert ImportRow.objects.filter(job=job).count() == 4
-        assert ImportJob.objects.get(pk=job.pk).processed_rows == 4
 
         monkeypatch.setattr(importer, "ingest", real_ingest)
-        job = importer.run_import_job(job.pk)
+        client = Client()
+        client.force_login(marketing)
+        page = client.get(reverse("qualification:import-detail", args=[job.pk])).text
+        assert "The import stopped part-way" in page and "Resume the import" in page
+        response = client.post(reverse("qualification:import-resume", args=[job.pk]))
 
-        assert job.status == ImportJob.Status.DONE
+        assert response.status_code == 302
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.DONE and job.error == ""
         assert (job.created_count, job.merged_count, job.refused_count) == (10, 0, 0)
+        assert job.processed_rows == job.total_rows == 10
         assert Lead.objects.count() == 10
         assert sorted(job.rows.values_list("row_number", flat=True)) == list(range(2, 12))
 

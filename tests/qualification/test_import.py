@@ -335,12 +335,17 @@ class TestResumeAndRules:
             return real_ingest(*args, **kwargs)
 
         monkeypatch.setattr(importer, "ingest", failing_second_batch)
-        with pytest.raises(ConnectionError):
-            run_import_job(job.pk)
-        assert Lead.objects.count() == 3  # the first batch, whole; nothing of the second
-        assert ImportJob.objects.get(pk=job.pk).processed_rows == 3
-
         job = run_import_job(job.pk)
+
+        assert job.status == ImportJob.Status.FAILED  # not left running
+        assert job.error == (
+            "an unexpected error stopped it after 3 of 10 rows (the server log has the "
+            "details). Those rows are imported; Resume imports the other 7."
+        )
+        assert Lead.objects.count() == 3  # the first batch, whole; nothing of the second
+        assert job.processed_rows == 3
+
+        job = run_import_job(job.pk)  # what Resume runs
 
         assert job.status == ImportJob.Status.DONE
         assert outcomes(job) == (10, 0, 0, 0)

@@ -1,7 +1,11 @@
+import datetime as dt
+
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from qualification.models import ImportJob, Lead
 from tests.factories import SegmentFactory
@@ -125,6 +129,114 @@ class TestProgressAndReport:
         assert lines[0] == "row,outcome,message,email or source id,lead id"
         assert lines[1].startswith("2,created,,'=cmd@x.io,")  # a valid address, defused
         assert lines[2].startswith("3,created,,ok@acme.io,")
+
+
+def stopped_job(segment, user, **state) -> ImportJob:
+    """A job whose file is stored and which a run left in `state` (no row written yet)."""
+    job = ImportJob(original_name="leads.csv", segment=segment, source_system="crm")
+    job.uploaded_by = user
+    job.file.save("leads.csv", ContentFile(b"Email\nann@acme.io\nbo@acme.io\n"), save=False)
+    job.save()
+    ImportJob.objects.filter(pk=job.pk).update(**state)
+    job.refresh_from_db()
+    return job
+
+
+FAILED_MIDWAY = {
+    "status": "failed",
+    "total_rows": 2,
+    "started_at": timezone.now(),
+    "error": "an unexpected error stopped it before the first row was written",
+}
+
+
+def resume(client, job):
+    return client.post(reverse("qualification:import-resume", args=[job.pk]))
+
+
+def detail(client, job):
+    return client.get(reverse("qualification:import-detail", args=[job.pk])).content.decode()
+
+
+class TestResume:
+    def test_a_job_that_failed_part_way_offers_resume_and_resume_finishes_it(
+        self, marketing, segment, django_capture_on_commit_callbacks
+    ):
+        job = stopped_job(segment, marketing, **FAILED_MIDWAY)
+        client = client_for(marketing)
+        assert "Resume the import" in detail(client, job)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = resume(client, job)
+
+        assert response.status_code == 302
+        assert response["Location"] == reverse("qualification:import-detail", args=[job.pk])
+        job.refresh_from_db()
+        assert (job.status, job.error, job.created_count, job.processed_rows) == ("done", "", 2, 2)
+        assert Lead.objects.count() == 2
+        assert "Resume the import" not in detail(client, job)
+
+    def test_a_running_job_with_no_progress_for_minutes_is_shown_interrupted_and_resumes(
+        self, revops, segment, settings, django_capture_on_commit_callbacks
+    ):
+        silent_since = timezone.now() - settings.IMPORT_STALLED_AFTER - dt.timedelta(seconds=1)
+        job = stopped_job(
+            segment, revops, status="running", total_rows=2, heartbeat_at=silent_since
+        )
+        client = client_for(revops)
+        page = detail(client, job)
+        assert "Interrupted" in page and "Resume the import" in page
+        progress = client.get(
+            reverse("qualification:import-detail", args=[job.pk]), headers={"HX-Request": "true"}
+        ).content.decode()
+        assert "Resume the import" in progress  # the polled partial offers it too
+
+        with django_capture_on_commit_callbacks(execute=True):
+            resume(client, job)
+
+        job.refresh_from_db()
+        assert (job.status, job.created_count) == ("done", 2)
+
+    def test_a_job_still_making_progress_is_not_offered_resume_and_a_post_changes_nothing(
+        self, marketing, segment
+    ):
+        job = stopped_job(segment, marketing, status="running", heartbeat_at=timezone.now())
+        client = client_for(marketing)
+        assert "Resume the import" not in detail(client, job)
+
+        response = resume(client, job)
+
+        assert response.status_code == 302
+        job.refresh_from_db()
+        assert job.status == "running" and not Lead.objects.exists()
+        assert "still running" in client.get(response["Location"]).content.decode()
+
+    def test_a_file_the_check_refused_is_not_offered_resume(
+        self, marketing, segment, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = upload(client_for(marketing), segment, content=b"Name\nAda\n")
+        page = client_for(marketing).get(response["Location"]).content.decode()
+        assert "no email column" in page and "Resume the import" not in page
+
+    def test_a_manager_sees_no_resume_button_and_may_not_resume(self, manager, segment):
+        job = stopped_job(segment, None, **FAILED_MIDWAY)
+        client = client_for(manager)
+        assert "Resume the import" not in detail(client, job)
+        assert resume(client, job).status_code == 403
+        job.refresh_from_db()
+        assert job.status == "failed"
+
+    def test_resume_needs_a_csrf_token(self, marketing, segment):
+        job = stopped_job(segment, marketing, **FAILED_MIDWAY)
+        assert resume(client_for(marketing, enforce_csrf_checks=True), job).status_code == 403
+        job.refresh_from_db()
+        assert job.status == "failed"
+
+    def test_resume_refuses_get(self, marketing, segment):
+        job = stopped_job(segment, marketing, **FAILED_MIDWAY)
+        url = reverse("qualification:import-resume", args=[job.pk])
+        assert client_for(marketing).get(url).status_code == 405
 
 
 class TestPermissions:

@@ -80,3 +80,18 @@ def test_two_uploads_of_one_file_at_once_both_finish_and_each_person_is_written_
         assert job.refused_count == 0
     # Between them the two jobs created each lead once; the other found it.
     assert sum(job.created_count for job in finished) == 100
+
+
+def test_two_runners_of_one_job_write_each_row_once(segment, monkeypatch):
+    # A queue message delivered twice, or Resume pressed on a job whose worker was only slow.
+    monkeypatch.setattr(importer, "BATCH_SIZE", 25)
+    content = "Email\n" + "".join(f"p{n}@acme.io\n" for n in range(100))
+    job = _job(segment, content.encode())
+
+    run_at_once(*(lambda: importer.run_import_job(job.pk) for _ in range(2)))
+
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert (job.processed_rows, job.created_count, job.total_rows) == (100, 100, 100)
+    assert ImportRow.objects.filter(job=job).count() == 100
+    assert Lead.objects.count() == 100

@@ -78,6 +78,9 @@ PERMISSIONS: dict[str, Rule] = {
     "qualification:import-new": Rule(roles_(roles.MARKETING, roles.REVOPS)),
     "qualification:import-detail": Rule(IMPORT_READERS),
     "qualification:import-report": Rule(IMPORT_READERS),
+    "qualification:import-resume": Rule(
+        roles_(roles.MARKETING, roles.REVOPS), method="POST", ok=POST_OK
+    ),
     # The review board and metrics.
     "review:sessions": Rule(REVIEWERS),
     "review:session": Rule(REVIEWERS),

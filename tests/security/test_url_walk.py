@@ -129,6 +129,7 @@ def world(db):
         "qualification:move-lead": {"pk": lead.pk},
         "qualification:import-detail": {"pk": job.pk},
         "qualification:import-report": {"pk": job.pk},
+        "qualification:import-resume": {"pk": job.pk},
         "review:session": {"pk": session.pk},
         "review:decide": {"pk": session.pk, "item_pk": item.pk},
         "review:propose": {"pk": session.pk},
