@@ -183,6 +183,9 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 # every delay() first subscribes for the result, retrying for 20 s when Redis is down.
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# With no broker, a task a page starts and then watches (an import) still runs off the request,
+# in a thread of the web process: the upload answers at once and shows progress. Tests: inline.
+TASKS_IN_THREADS = CELERY_TASK_ALWAYS_EAGER and not env_bool("TESTING")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE

@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts import roles
 from accounts.decorators import role_required
 
-from .enqueue import enqueue
+from .enqueue import start_off_request
 from .importer import NOT_UTF8_NOTE, ImportFileError, plan_file, report_lines, resume_import_job
 from .models import ImportJob, ImportRow, Segment
 from .tasks import run_import
@@ -131,7 +131,7 @@ def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _start(request: HttpRequest, job: ImportJob) -> None:
-    if not enqueue(run_import, job.pk):
+    if not start_off_request(run_import, job.pk):
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED, error=QUEUE_DOWN, finished_at=timezone.now()
         )
