@@ -89,4 +89,4 @@ bench: install
 	@$(PY) benchmarks/_results.py .bench-results.jsonl
 
 clean:
-	rm -rf $(VENV) $(TOOLS) demo.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) demo.sqlite3 demo.sqlite3-* staticfiles .pytest_cache .ruff_cache

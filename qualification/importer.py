@@ -15,12 +15,14 @@ import datetime as dt
 import io
 import logging
 import re
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
@@ -82,6 +84,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "do_not_contact": ("donotcontact", "donotemail", "optout", "emailoptout", "unsubscribed"),
     "timezone": ("timezone", "tz"),
 }
+IMPORT_LOCKS = 1_147  # our class of PostgreSQL advisory locks: (IMPORT_LOCKS, job id)
 KEY_FIELDS = ("email", "external_id")
 # A UTF-8 file with some lines in Windows-1252 (a row pasted in from a Windows export) is read
 # line by line, UTF-8 first; the rows read otherwise say so in the report.
@@ -359,7 +362,8 @@ def run_import_job(job_id: int) -> ImportJob:
     if not claimed:
         return job
     try:
-        _run(job)
+        with _signs_of_life(job.pk):
+            _run(job)
     except ImportFileError as error:
         _finish(job, ImportJob.Status.FAILED, error=str(error))
     except Exception:
@@ -402,6 +406,33 @@ def _run(job: ImportJob) -> None:
         _import_batch(job, plan, batch)
 
 
+@contextmanager
+def _signs_of_life(job_id: int) -> Iterator[None]:
+    """Touch the job's heartbeat from a thread while the run lasts, however long a batch or
+    its stage rules take; a killed process stops touching it, and the job shows as stalled."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.IMPORT_STALLED_AFTER.total_seconds() / 4):
+                try:
+                    ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError as error:  # SQLite busy with a batch: the next beat
+                    logger.warning("Import %s: heartbeat skipped (%s)", job_id, error)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"import-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _finish(job: ImportJob, status: str, *, error: str = "") -> None:
     ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
         status=status, error=error, finished_at=timezone.now(), heartbeat_at=timezone.now()
@@ -430,15 +461,19 @@ def _stopped(job_id: int) -> str:
 def _import_batch(job: ImportJob, plan: FilePlan, batch: list[tuple[int, list[str]]]) -> None:
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # Don't wait for the WAL flush at commit. A server crash can then lose the last
-            # batches, but a batch and its report rows go together, so the resumed job simply
-            # imports those rows again; nothing is half-written.
             with connection.cursor() as cursor:
+                # Don't wait for the WAL flush at commit. A server crash can then lose the
+                # last batches, but a batch and its report rows go together, so the resumed
+                # job simply imports those rows again; nothing is half-written.
                 cursor.execute("SET LOCAL synchronous_commit = off")
-        # One batch of a job at a time, and no line twice: a second run of the job (a queue
-        # message delivered twice, Resume on a job that was only slow) waits here, then skips
-        # what the first reported.
-        list(ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("pk"))
+                # One batch of a job at a time, and no line twice: a second run of the job (a
+                # queue message delivered twice, Resume on a job that was only slow) waits
+                # here, then skips what the first reported. An advisory lock, not the job's
+                # row, so the heartbeat still writes meanwhile. (SQLite's IMMEDIATE
+                # transactions, see settings, let one writer in at a time.)
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s::int, %s::int)", [IMPORT_LOCKS, job.pk]
+                )
         reported = set(
             job.rows.filter(row_number__range=(batch[0][0], batch[-1][0])).values_list(
                 "row_number", flat=True

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import psycopg
 from django.db import connection
 
 JOIN_TIMEOUT = 60
@@ -38,3 +39,11 @@ def run_at_once(*calls: Callable) -> list:
     assert not any(thread.is_alive() for thread in threads), "a thread hung"
     assert not errors, errors
     return results
+
+
+def second_connection() -> psycopg.Connection:
+    """A PostgreSQL session of its own beside the test's, e.g. to hold a lock."""
+    params = connection.get_connection_params()
+    for name in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(name, None)
+    return psycopg.connect(**params)

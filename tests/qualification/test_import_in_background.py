@@ -7,7 +7,6 @@ Transactional, on PostgreSQL: the thread sees only what the request committed.
 import threading
 import time
 
-import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -17,6 +16,7 @@ from django.urls import reverse
 from accounts import roles
 from qualification.models import ImportJob, Lead
 from qualification.tasks import run_import
+from tests.concurrency import second_connection
 from tests.factories import SegmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -27,13 +27,6 @@ WAIT = 60
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.TASKS_IN_THREADS = True  # what `make run` gets; tests otherwise run tasks inline
-
-
-def second_connection() -> psycopg.Connection:
-    params = connection.get_connection_params()
-    for name in ("cursor_factory", "context", "prepare_threshold"):
-        params.pop(name, None)
-    return psycopg.connect(**params)
 
 
 def other_sessions() -> int:

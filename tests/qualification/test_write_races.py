@@ -5,17 +5,22 @@ finds the winner's rows when it looks again: its batch is retried as merges, nev
 never a job left running. Transactional, so each thread sees what the others commit.
 """
 
+import datetime as dt
 import json
+import threading
+import time
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Account, Contact
 from qualification import importer
 from qualification.api import issue_token
 from qualification.models import ImportJob, ImportRow, IntakeRequest, IntakeSource, Lead
-from tests.concurrency import run_at_once
+from tests.concurrency import run_at_once, second_connection
 from tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -95,3 +100,31 @@ def test_two_runners_of_one_job_write_each_row_once(segment, monkeypatch):
     assert (job.processed_rows, job.created_count, job.total_rows) == (100, 100, 100)
     assert ImportRow.objects.filter(job=job).count() == 100
     assert Lead.objects.count() == 100
+
+
+def test_a_run_held_up_for_longer_than_the_stall_time_is_not_taken_for_interrupted(
+    segment, settings
+):
+    settings.IMPORT_STALLED_AFTER = dt.timedelta(seconds=0.4)
+    job = _job(segment, b"Email\nann@acme.io\n")
+
+    def run() -> None:
+        importer.run_import_job(job.pk)
+        connection.close()
+
+    with second_connection() as holder:  # the batch waits for the leads table
+        holder.execute("LOCK TABLE qualification_lead IN SHARE ROW EXCLUSIVE MODE")
+        runner = threading.Thread(target=run)
+        runner.start()
+        for _ in range(600):
+            if ImportJob.objects.filter(pk=job.pk, status="running").exists():
+                break
+            time.sleep(0.1)
+        time.sleep(1.5)  # held up for three stall times
+
+        assert ImportJob.objects.get(pk=job.pk).status == "running"
+        assert not ImportJob.objects.resumable(now=timezone.now()).filter(pk=job.pk).exists()
+        holder.rollback()
+    runner.join(60)
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("done", 1)
