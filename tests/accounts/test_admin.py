@@ -267,7 +267,14 @@ def test_the_lead_change_page_shows_stage_and_timers_as_text(admin_client):
         assert name not in form.fields
 
 
-SCORED = ("fit_tier", "intent_score", "intent_band", "score_explanation", "scored_at", "manual_review")
+SCORED = (
+    "fit_tier",
+    "intent_score",
+    "intent_band",
+    "score_explanation",
+    "scored_at",
+    "manual_review",
+)
 
 
 def test_scores_bands_and_tier_are_read_only_in_the_lead_admin(admin_client):

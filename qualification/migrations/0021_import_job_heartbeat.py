@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qualification', '0018_lead_scored_at'),
+        ('qualification', '0020_history_for_seeded_rules'),
     ]
 
     operations = [
