@@ -180,6 +180,11 @@ STORAGES = {
 # "territory" (accounts in their segments' territories) or "any". See qualification/queue.py.
 QUEUE_SDR_SCOPE = os.environ.get("QUEUE_SDR_SCOPE", "segment")
 
+# Every amount in the app (a lead's amount estimate) is in this currency: an ISO 4217 code.
+CURRENCY = os.environ.get("CURRENCY", "EUR").strip().upper()
+if not (len(CURRENCY) == 3 and CURRENCY.isascii() and CURRENCY.isalpha()):
+    raise ImproperlyConfigured(f"CURRENCY must be a three-letter ISO 4217 code, not {CURRENCY!r}.")
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "leadreview@localhost")
 

@@ -2,6 +2,7 @@
 decide what it means."""
 
 from django import forms
+from django.conf import settings
 
 from accounts.models import BuyingGroupRole
 
@@ -19,18 +20,6 @@ TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
     "park": ("reason_code", "recycle_on", "note"),
     "disqualify": ("reason_code", "note"),
     "reopen": ("note",),
-}
-
-TRANSITION_LABELS: dict[str, str] = {
-    "mark-mql": "Mark MQL",
-    "accept": "Accept into SAL",
-    "reject-to-nurture": "Reject to nurture",
-    "reject": "Reject",
-    "promote-sql": "Promote to SQL",
-    "promote-opportunity": "Promote to opportunity",
-    "park": "Park in nurture",
-    "disqualify": "Disqualify",
-    "reopen": "Reopen",
 }
 
 
@@ -138,6 +127,7 @@ class TransitionForm(forms.Form):
             *[(pk, code.label) for pk, code in self.reason_codes.items()],
         ]
         self.transition = transition
+        self.fields["amount_estimate"].label = f"Amount estimate ({settings.CURRENCY})"
 
     def shown(self):
         return [self[name] for name in TRANSITION_FIELDS.get(self.transition, ())]

@@ -24,7 +24,6 @@ from accounts.models import BuyingGroupRole
 
 from . import discovery
 from .discovery_forms import (
-    TRANSITION_LABELS,
     AnswerForm,
     BuyingGroupForm,
     NoteForm,
@@ -85,7 +84,7 @@ def _transition_actions(
         actions.append(
             {
                 "row": row,
-                "label": TRANSITION_LABELS.get(row.name, row.name),
+                "label": row.label,
                 "form": form,
                 "needs": [message for messages_ in needs.values() for message in messages_],
                 "open": form.is_bound,
@@ -330,7 +329,7 @@ def move_lead(request: HttpRequest, pk: int) -> HttpResponse:
                 for problem in problems:
                     form.add_error(target, problem[:1].upper() + problem[1:])
         else:
-            messages.success(request, f"Moved to {record.get_to_stage_display()} ({record.name}).")
+            messages.success(request, f"Moved to {record.get_to_stage_display()}.")
             if request.htmx:
                 return HttpResponseClientRedirect(_page_url(lead))
             return redirect(_page_url(lead))

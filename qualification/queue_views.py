@@ -30,6 +30,7 @@ from .filters import QueueFilter
 from .forms import AcceptForm, RejectForm
 from .models import Lead, Stage, StageTransition
 from .queue import QueueScope
+from .templatetags.leads import zoned_time
 from .transitions import Evidence, TransitionRefused
 from .views import QUEUE_ROLES
 
@@ -456,8 +457,7 @@ def claim_next(request: HttpRequest) -> HttpResponse:
         return reswap(response, "none")
     when = ""
     if lead.sla_due_at:
-        when = formats.date_format(timezone.localtime(lead.sla_due_at), "D j M, H:i")
-        when = f", SLA due {when}"
+        when = f", SLA due {zoned_time(lead.sla_due_at, lead.segment)}"
     verb = "Claimed" if claimed else "Your most urgent MQL"
     text = f"{verb}: {lead.contact}{when}. Accept or reject it below."
     params = _params_of(next_url)

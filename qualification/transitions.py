@@ -364,7 +364,8 @@ NOTE = _required_text("note", "a note", "a note is required")
 
 @dataclass(frozen=True)
 class Transition:
-    name: str
+    name: str  # the row's key in code, forms and the audit rows; people read `label`
+    label: str
     sources: frozenset[str]
     target: str
     permission: str | None  # a Django permission (app_label.codename) that lets a person act
@@ -385,6 +386,7 @@ class Transition:
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "mark-mql",
+        "Mark MQL",
         frozenset({Stage.NEW}),
         Stage.MQL,
         "qualification.mark_mql",
@@ -402,6 +404,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "accept",
+        "Accept into SAL",
         frozenset({Stage.MQL}),
         Stage.SAL,
         "qualification.accept_mql",
@@ -414,6 +417,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "reject-to-nurture",
+        "Reject to nurture",
         frozenset({Stage.MQL}),
         Stage.NURTURE,
         "qualification.reject_mql",
@@ -425,6 +429,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "reject",
+        "Reject",
         frozenset({Stage.MQL}),
         Stage.DISQUALIFIED,
         "qualification.reject_mql",
@@ -443,6 +448,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "promote-sql",
+        "Promote to SQL",
         frozenset({Stage.SAL}),
         Stage.SQL,
         "qualification.promote_sql",
@@ -458,6 +464,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "promote-opportunity",
+        "Promote to opportunity",
         frozenset({Stage.SQL}),
         Stage.OPPORTUNITY,
         "qualification.promote_opportunity",
@@ -472,6 +479,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "park",
+        "Park in nurture",
         frozenset(OPEN_STAGES),
         Stage.NURTURE,
         "qualification.act_on_any_lead",
@@ -490,6 +498,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "disqualify",
+        "Disqualify",
         frozenset(OPEN_STAGES),
         Stage.DISQUALIFIED,
         "qualification.act_on_any_lead",
@@ -512,6 +521,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "recycle",
+        "Recycle",
         frozenset({Stage.NURTURE}),
         Stage.MQL,
         None,
@@ -526,12 +536,19 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "reopen",
+        "Reopen",
         frozenset({Stage.DISQUALIFIED}),
         Stage.MQL,
         "qualification.reopen_lead",
         requirements=(NOTE,),
     ),
 )
+
+
+def transition_label(name: str) -> str:
+    """What people read for the row named `name` (an audit row's `name`)."""
+    row = next((row for row in TRANSITIONS if row.name == name), None)
+    return row.label if row else name.replace("-", " ").capitalize()
 
 
 def transitions_from(stage: str) -> list[Transition]:
@@ -697,7 +714,7 @@ def _apply(
         for text in (evidence.note, evidence.manual_review_decision, evidence.fit_override)
         if text is not None
     )
-    reason = f"{Stage(from_stage).label} → {Stage(to).label} ({row.name})"
+    reason = f"{row.label}: {Stage(from_stage).label} → {Stage(to).label}"
     if note:
         reason += f": {note}"
     lead._change_reason = reason

@@ -1,8 +1,11 @@
 """Small pieces every lead page shows the same way: badges, the SLA clock, the navigation."""
 
 import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -11,8 +14,9 @@ from django.utils.safestring import mark_safe
 from accounts import roles
 from accounts.models import IcpTier
 
-from ..models import IntentBand, Lead, Stage
+from ..models import IntentBand, Lead, Segment, Stage
 from ..sla import business_hours_between
+from ..transitions import transition_label
 
 register = template.Library()
 
@@ -73,6 +77,43 @@ def stage_badge(stage: str) -> str:
     return format_html('<span class="badge stage-{}">{}</span>', stage, Stage(stage).label)
 
 
+@register.filter
+def transition_name(name: str) -> str:
+    """An audit row's transition, as the table labels it."""
+    return transition_label(name)
+
+
+@register.simple_tag
+def zoned_time(
+    value: dt.datetime | None, segment: Segment | None, fmt: str = "D j M, H:i", there: bool = True
+) -> str:
+    """`value` in the viewer's time zone; where the segment keeps other hours, with the zone
+    ("14:00 GMT") and, with `there`, the segment's own clock ("14:00 GMT (09:00 EST)")."""
+    if value is None:
+        return ""
+    here = timezone.localtime(value)
+    shown = formats.date_format(here, fmt)
+    if segment is None or not segment.time_zone:
+        return shown
+    away = value.astimezone(ZoneInfo(segment.time_zone))
+    if away.utcoffset() == here.utcoffset():
+        return shown
+    shown = f"{shown} {here.tzname()}"
+    if there:
+        clock = formats.date_format(away, "H:i" if away.date() == here.date() else "D H:i")
+        shown = f"{shown} ({clock} {away.tzname()})"
+    return shown
+
+
+@register.filter
+def money(amount: Decimal | None) -> str:
+    """An amount with the currency every amount in the app is in (the CURRENCY setting)."""
+    if amount is None:
+        return ""
+    number = formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"{settings.CURRENCY} {number}"
+
+
 def _duration(hours: float) -> str:
     if hours < 1:
         return f"{round(hours * 60)} min"
@@ -88,8 +129,8 @@ def sla_clock(lead: Lead, now: dt.datetime, business_hours: bool = True) -> str:
     due = lead.sla_due_at
     if due is None:
         return mark_safe('<span class="muted">No SLA</span>')
-    when = formats.date_format(timezone.localtime(due), "D j M, H:i")
     segment = lead.segment
+    when = zoned_time(due, segment)
     span = 0.0
     if business_hours:
         start, end = (due, now) if due <= now else (now, due)

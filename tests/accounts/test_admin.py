@@ -449,5 +449,5 @@ def test_the_lead_history_page_has_no_inline_style_for_the_csp_to_block(admin_cl
     response = admin_client.get(reverse("admin:qualification_lead_history", args=[lead.pk]))
 
     assert response.status_code == 200
-    assert "New → MQL (mark-mql)" in response.text
+    assert "Mark MQL: New → MQL" in response.text
     assert 'style="' not in response.text

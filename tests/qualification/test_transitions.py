@@ -16,6 +16,7 @@ from qualification.transitions import (
     Evidence,
     Rule,
     TransitionRefused,
+    transition_label,
     transition_lead,
 )
 from tests.factories import (
@@ -906,8 +907,9 @@ def test_each_transition_leaves_a_history_row_with_the_actor_and_reason(
     assert record.name == name
     assert latest.stage == to
     assert latest.history_user == actor
+    label = transition_label(name)
     assert latest.history_change_reason.startswith(
-        f"{from_label} → {lead.get_stage_display()} ({name})"
+        f"{label}: {from_label} → {lead.get_stage_display()}"
     )
     if evidence.note:
         assert evidence.note in latest.history_change_reason
@@ -920,7 +922,7 @@ def test_a_rule_transition_leaves_history_naming_the_rule():
 
     latest = lead.history.first()
     assert latest.history_user is None
-    assert latest.history_change_reason == "Nurture → MQL (recycle)"
+    assert latest.history_change_reason == "Recycle: Nurture → MQL"
     assert lead.transitions.get().acted_by == "rule: recycle"
 
 

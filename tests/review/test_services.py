@@ -112,7 +112,7 @@ def test_overturning_a_rejection_reopens_the_lead_through_the_engine(manager, se
         Stage.MQL,
     )
     assert step.note == "Tier A account, champion engaged"
-    assert lead.history.first().history_change_reason.startswith("Disqualified → MQL (reopen)")
+    assert lead.history.first().history_change_reason.startswith("Reopen: Disqualified → MQL")
 
 
 def test_overturning_a_borderline_lead_marks_it_mql_with_the_review_as_decision(manager, session):
