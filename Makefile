@@ -66,7 +66,8 @@ migrations-check: install
 
 ## Production settings must pass Django's deployment checklist with no warning.
 deploy-check: install
-	DEBUG=false ALLOWED_HOSTS=leadreview.example.com DATABASE_URL=$(TEST_DATABASE_URL) \
+	DEBUG=false ALLOWED_HOSTS=leadreview.example.com SITE_URL=https://leadreview.example.com \
+	  DATABASE_URL=$(TEST_DATABASE_URL) \
 	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 

@@ -49,6 +49,7 @@ def server_env() -> dict[str, str]:
         "TESTING": "1",  # the seeded users' fast password hashes; plain static storage
         "SECRET_KEY": "benchmarks-only-not-a-secret",
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "http://127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "CELERY_BROKER_URL": "",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",

@@ -151,6 +151,7 @@ def setup_django() -> None:
     os.environ.setdefault("TESTING", "1")  # plain static files storage, fast password hashing
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")  # the test client speaks HTTP
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    os.environ.setdefault("SITE_URL", "http://testserver")
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["CELERY_BROKER_URL"] = ""

@@ -1,16 +1,18 @@
 """LeadReview settings: one module, configured from the environment.
 
 Unset variables give the local demo (SQLite, inline tasks, DEBUG on). Production sets
-DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL.
+DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, SITE_URL, DATABASE_URL and CELERY_BROKER_URL.
 """
 
 import datetime as dt
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.http import is_same_domain
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -241,6 +243,43 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# The address people open the app at. Every absolute link (the emails' links, the password
+# reset) is built on it: a task has no request to take a host from, and a request's Host header
+# is whatever the client sent.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SITE_URL must be set when DEBUG is off: the address the app is served at, "
+            "e.g. https://leadreview.example.com (the links in emails point there)."
+        )
+    SITE_URL = "http://127.0.0.1:8000"
+_site = urlsplit(SITE_URL)
+if (
+    _site.scheme not in ("http", "https")
+    or not _site.hostname
+    or _site.path
+    or _site.query
+    or _site.fragment
+    or "@" in _site.netloc
+):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be a scheme and a host (and a port, if any), like "
+        f"https://leadreview.example.com, not {SITE_URL!r}."
+    )
+if not DEBUG:
+    if ALLOWED_HOSTS and not any(
+        pattern == "*" or is_same_domain(_site.hostname, pattern) for pattern in ALLOWED_HOSTS
+    ):
+        raise ImproperlyConfigured(
+            f"SITE_URL's host {_site.hostname} is not in ALLOWED_HOSTS: its links would be refused."
+        )
+    if SECURE_SSL_REDIRECT and _site.scheme != "https":
+        raise ImproperlyConfigured(
+            "SITE_URL must start with https:// while the site redirects to https "
+            "(SECURE_SSL_REDIRECT)."
+        )
 
 LOGGING = {
     "version": 1,

@@ -14,8 +14,7 @@ from .models import Lead
 
 
 def _lead_url(lead: Lead) -> str:
-    base = getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
-    return base.rstrip("/") + reverse("qualification:lead-detail", args=[lead.pk])
+    return settings.SITE_URL + reverse("qualification:lead-detail", args=[lead.pk])
 
 
 def send_lead_brief(lead_id: int) -> bool:

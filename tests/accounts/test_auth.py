@@ -52,3 +52,16 @@ def test_every_page_offers_a_logout_form(client, sdr):
 
     assert f'<form class="logout" method="post" action="{reverse("logout")}">' in html
     assert "csrfmiddlewaretoken" in html
+
+
+def test_the_password_reset_link_is_on_the_site_url_whatever_host_was_asked(
+    client, sdr, settings, mailoutbox
+):
+    settings.SITE_URL = "https://leads.example.com"
+    settings.ALLOWED_HOSTS = ["leads.example.com", "internal.example"]
+
+    client.post(reverse("password_reset"), {"email": sdr.email}, HTTP_HOST="internal.example")
+
+    assert len(mailoutbox) == 1
+    assert "https://leads.example.com/accounts/reset/" in mailoutbox[0].body
+    assert "internal.example" not in mailoutbox[0].body
