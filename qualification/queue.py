@@ -18,6 +18,7 @@ accept or reject is the transition table's permission, not this module's).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from functools import partial
 
@@ -31,8 +32,9 @@ from django.utils import timezone
 
 from accounts import roles
 
+from .enqueue import enqueue
 from .models import Lead, Motion, ReasonCode, Segment, Source, Stage, StageTransition
-from .notifications import send_lead_brief
+from .tasks import email_lead_brief
 from .transitions import (
     Evidence,
     TransitionRefused,
@@ -42,6 +44,7 @@ from .transitions import (
 )
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 SCOPE_SEGMENT = "segment"
 SCOPE_TERRITORY = "territory"
@@ -298,8 +301,17 @@ def accept_lead(
         lead=_as_seen_in_queue(lead), to=Stage.SAL, actor=actor, evidence=evidence
     )
     # After the engine's transaction commits (at once, unless a caller's transaction is open).
-    transaction.on_commit(partial(send_lead_brief, record.lead_id))
+    transaction.on_commit(partial(_send_brief, record.lead_id))
     return record
+
+
+def _send_brief(lead_id: int) -> None:
+    """Queue the brief's email. The accept has committed: nothing the email meets (no broker;
+    run inline without one, a mail server that refuses) may turn it into an error page."""
+    try:
+        enqueue(email_lead_brief, lead_id)
+    except Exception:
+        logger.exception("The lead brief for lead %s was not sent", lead_id)
 
 
 def reject_lead(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import scoring, stage_rules
+from . import notifications, scoring, stage_rules
 from .sla_sweep import sweep_sla_breaches
 
 
@@ -14,6 +14,12 @@ def score_and_route(lead_ids: list[int]) -> dict:
     scoring.score_leads(lead_ids)
     outcomes = stage_rules.apply_stage_rules(stage_rules.leads_for_stage_rules(lead_ids))
     return dict(outcomes)
+
+
+@shared_task
+def email_lead_brief(lead_id: int) -> bool:
+    """The handoff brief to the lead's owner, off the request that handed the lead over."""
+    return notifications.send_lead_brief(lead_id)
 
 
 @shared_task
