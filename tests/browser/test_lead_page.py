@@ -9,8 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts import roles
+from accounts.models import BuyingGroupRole
 from qualification.models import ChecklistAnswer, FrameworkItem, Stage
-from tests.factories import LeadFactory, UserFactory
+from tests.factories import BuyingGroupRoleFactory, ContactFactory, LeadFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -171,3 +172,73 @@ def test_without_javascript_the_workspace_still_saves(
     page.get_by_role("button", name="Add note").click()
     expect(page.locator(".message-success")).to_contain_text("Note added.")
     expect(page.locator("#notes")).to_contain_text("Call booked with the COO.")
+
+
+LONG_EMAIL = "procurement.and.vendor.management.office@subsidiary.enormous-holdings.example"
+
+
+@pytest.fixture
+def mapped_lead(ae_lead):
+    """An SAL lead whose contact has a long email, and four people in its buying group."""
+    ae, lead = ae_lead
+    lead.contact.email = LONG_EMAIL
+    lead.contact.save()
+    people = [
+        (lead.contact, BuyingGroupRole.Role.CHAMPION),
+        (ContactFactory(account=lead.account, first_name="Grace", last_name="Hopper"), ECON),
+        (ContactFactory(account=lead.account, first_name="Alan", last_name="Kay"), TECH),
+        (ContactFactory(account=lead.account, first_name="Ada", last_name="Byron"), USER),
+    ]
+    for contact, role in people:
+        BuyingGroupRoleFactory(contact=contact, role=role)
+    return ae, lead
+
+
+ECON = BuyingGroupRole.Role.ECONOMIC_BUYER
+TECH = BuyingGroupRole.Role.TECHNICAL_EVALUATOR
+USER = BuyingGroupRole.Role.USER
+
+
+def test_at_200_percent_zoom_the_lead_page_does_not_scroll_sideways(
+    page: Page, live_server, log_in, mapped_lead
+):
+    ae, lead = mapped_lead
+    page.set_viewport_size({"width": 640, "height": 900})  # 1280 px at 200 %
+    log_in(page, ae)
+    page.goto(f"/leads/{lead.pk}/")
+    for summary in page.locator("#actions summary").all():
+        summary.click()  # the evidence forms open too
+
+    width = page.evaluate(
+        "({scroll: document.documentElement.scrollWidth,"
+        " client: document.documentElement.clientWidth})"
+    )
+    assert width["scroll"] <= width["client"], width
+    expect(page.get_by_role("link", name=LONG_EMAIL)).to_be_visible()
+
+
+def test_each_evidence_toggle_and_remove_button_says_which(
+    page: Page, live_server, log_in, mapped_lead
+):
+    ae, lead = mapped_lead
+    log_in(page, ae)
+    page.goto(f"/leads/{lead.pk}/")
+
+    summaries = page.locator("#actions summary")
+    expect(summaries).to_have_count(3)
+    for summary, label in zip(
+        summaries.all(), ["Promote to SQL", "Park in nurture", "Disqualify"], strict=True
+    ):
+        expect(summary).to_have_accessible_name(f"Fill in the evidence to {label}")
+
+    group = page.locator("#buying-group")
+    expect(group.get_by_role("button", name=re.compile("^Remove"))).to_have_count(4)
+    for name in (
+        f"Remove {lead.contact} as Champion",
+        "Remove Grace Hopper as Economic buyer",
+        "Remove Alan Kay as Technical evaluator",
+        "Remove Ada Byron as User",
+    ):
+        expect(group.get_by_role("button", name=name, exact=True)).to_have_count(1)
+    page.get_by_role("button", name="Remove Grace Hopper as Economic buyer").click()
+    expect(page.locator("#buying-group table")).not_to_contain_text("Grace Hopper")
