@@ -174,6 +174,11 @@ def test_without_javascript_the_workspace_still_saves(
     expect(page.locator("#notes")).to_contain_text("Call booked with the COO.")
 
 
+ECON = BuyingGroupRole.Role.ECONOMIC_BUYER
+TECH = BuyingGroupRole.Role.TECHNICAL_EVALUATOR
+USER = BuyingGroupRole.Role.USER
+
+
 LONG_EMAIL = "procurement.and.vendor.management.office@subsidiary.enormous-holdings.example"
 
 
@@ -192,11 +197,6 @@ def mapped_lead(ae_lead):
     for contact, role in people:
         BuyingGroupRoleFactory(contact=contact, role=role)
     return ae, lead
-
-
-ECON = BuyingGroupRole.Role.ECONOMIC_BUYER
-TECH = BuyingGroupRole.Role.TECHNICAL_EVALUATOR
-USER = BuyingGroupRole.Role.USER
 
 
 def test_at_200_percent_zoom_the_lead_page_does_not_scroll_sideways(
