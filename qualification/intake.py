@@ -384,13 +384,14 @@ def clean(row: LeadRow, *, reasons: ReasonCodes, default_source: str) -> CleanRo
     stage_text = values["stage"].lower()
     target_stage = STAGE_WORDS.get(stage_text, Stage.NEW)
     reason_code, reason_text = None, values["disqualify_reason"]
-    if target_stage == Stage.DISQUALIFIED:
+    if target_stage != Stage.NEW:  # disqualifying and parking both take a reason code
         if not reason_text:
+            kind = "disqualified" if target_stage == Stage.DISQUALIFIED else "nurtured"
             raise RowRefused(
                 {
                     "disqualify_reason": [
                         f"is {values['stage']} in the file with no reason; "
-                        "every disqualified lead here needs a reason code"
+                        f"every {kind} lead here needs a reason code"
                     ]
                 }
             )

@@ -1,11 +1,13 @@
 import codecs
 import csv
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.models import Account, Contact
 from qualification import importer
@@ -295,6 +297,52 @@ class TestMappingAndDedupe:
             b"LeadId,Stage,DisqualifiedReason\n7,Disqualified,Unsubscribed/Do Not Call\n", segment
         )
         assert Contact.objects.get().do_not_contact
+
+
+class TestStagesFromTheFile:
+    def test_a_nurture_or_recycled_row_is_parked_with_the_files_reason(self, segment):
+        content = (
+            b"LeadId,Stage,Disqualified Reason\n"
+            b"1,Nurture,Bad Timing\n"
+            b"2,Recycled,No Budget\n"
+            b"3,Nurture,\n"
+            b"4,Recycled,Teleported\n"
+        )
+
+        job = import_bytes(content, segment)
+
+        assert outcomes(job) == (2, 0, 0, 2)
+        recycle_on = timezone.localdate() + dt.timedelta(days=segment.nurture_recycle_days)
+        for external_id, code, reason in (
+            ("1", "timing", "Bad Timing"),
+            ("2", "no_budget", "No Budget"),
+        ):
+            lead = Lead.objects.get(external_id=external_id)
+            assert (lead.stage, lead.reason_code.code, lead.recycle_on) == (
+                Stage.NURTURE,
+                code,
+                recycle_on,
+            )
+            transition = lead.transitions.get()
+            assert (transition.rule, transition.note) == (
+                "import:test",
+                f"Imported from test: {reason}",
+            )
+        messages = dict(job.rows.values_list("row_number", "message"))
+        assert messages[4] == (
+            "is Nurture in the file with no reason; every nurtured lead here needs a reason code"
+        )
+        assert messages[5] == "“Teleported” matches none of our reason codes"
+
+    def test_an_open_stage_keeps_its_reason_as_an_answer_and_stays_new(self, segment):
+        import_bytes(b"LeadId,Stage,Disqualified Reason\n1,Working,Bad Timing\n", segment)
+
+        lead = Lead.objects.get()
+        assert (lead.stage, lead.reason_code) == (Stage.NEW, None)
+        assert lead.form_answers == {
+            "Stage in source system": "Working",
+            "Reason in source system": "Bad Timing",
+        }
 
 
 def test_a_row_the_engine_refuses_leaves_no_contact_or_account_behind(segment):
