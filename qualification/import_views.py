@@ -40,8 +40,11 @@ class ImportForm(forms.Form):
         label="Source system",
         required=False,
         max_length=60,
-        help_text="Names the system the ids come from; defaults to the file name. "
-        "The same file under the same name imports once.",
+        help_text="Names the system the ids come from; defaults to the file name. A row "
+        "updates the lead it matches, by source id under this name or else by email in the "
+        "chosen segment; any other row adds a lead. So the same file again into the same "
+        "segment adds no one, but into another segment, its rows without a source id become "
+        "new leads there.",
     )
     apply_rules = forms.BooleanField(
         label="Apply the stage rules after scoring", required=False, initial=True

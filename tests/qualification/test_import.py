@@ -269,6 +269,24 @@ class TestMappingAndDedupe:
         assert lead.form_answers == {"Team size": "12"}
         assert lead.history.order_by("-history_id").first().form_answers == {"Team size": "12"}
 
+    def test_the_same_file_again_adds_no_one_to_its_segment_but_new_leads_to_another(self, segment):
+        """What the upload form's help says: a row matches by source id under the same name
+        (whatever the segment), else by email within the chosen segment."""
+        other = SegmentFactory(slug="smb", name="SMB")
+        content = b"LeadId,Email\n1,ann@acme.io\n2,\n,bob@acme.io\n"
+        import_bytes(content, segment)
+
+        same = import_bytes(content, segment)
+        elsewhere = import_bytes(content, other)
+        renamed = import_bytes(content, segment, source="renamed")
+
+        assert outcomes(same) == (0, 0, 3, 0)
+        assert outcomes(elsewhere) == (1, 0, 2, 0)
+        assert elsewhere.rows.get(row_number=4).message == "new lead for a contact we already had"
+        assert Lead.objects.filter(segment=other).get().contact.email == "bob@acme.io"
+        assert outcomes(renamed) == (1, 0, 2, 0)  # the id-only row is not known under this name
+        assert Lead.objects.filter(external_source="renamed", external_id="2").exists()
+
     def test_the_same_person_twice_in_one_file_is_one_lead(self, segment):
         content = b"Email,Title\nann@acme.io,\nAnn@Acme.io,CFO\n"
         job = import_bytes(content, segment)

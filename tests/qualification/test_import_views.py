@@ -10,6 +10,7 @@ from django.utils import timezone
 from qualification.importer import run_import_job
 from qualification.models import ImportJob, Lead
 from tests.factories import SegmentFactory
+from tests.review.test_views import dangling_descriptions
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +262,24 @@ class TestPermissions:
     def test_anonymous_users_are_sent_to_log_in(self):
         response = Client().get(reverse("qualification:import-list"))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+class TestTheForm:
+    def test_every_aria_describedby_on_the_import_form_names_an_element(self, revops, segment):
+        client = client_for(revops)
+        pages = {
+            "empty form": client.get(reverse("qualification:import-new")),
+            "refused file": upload(client, segment, content=b"PK\x03\x04", name="leads.xlsx"),
+        }
+
+        for name, response in pages.items():
+            assert response.status_code in (200, 422), name
+            assert dangling_descriptions(response.text) == [], name
+        assert 'aria-describedby="id_file_helptext id_file_error"' in pages["refused file"].text
+        assert 'id="id_source_system_helptext"' in pages["empty form"].text
+
+    def test_the_help_says_what_importing_again_does(self, revops):
+        page = client_for(revops).get(reverse("qualification:import-new")).text
+
+        assert "imports once" not in page  # untrue: into another segment it adds leads
+        assert "into another segment, its rows without a source id become new leads" in page

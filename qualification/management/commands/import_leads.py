@@ -18,7 +18,8 @@ class Command(BaseCommand):
             "--source-system",
             default=None,
             help="Names the system the ids come from (default: the file's name). Importing "
-            "the same file under the same name again changes nothing.",
+            "the same file under the same name into the same segment again changes nothing; "
+            "into another segment, its rows without a source id become new leads there.",
         )
         parser.add_argument("--user", default=None, help="Username recorded as the importer.")
         parser.add_argument(
