@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import IcpTier
 
-from .models import IntentBand, Source, Stage
+from .models import ImportJob, ImportRow, IntentBand, Source, Stage
 
 
 class LeadListFilter(django_filters.FilterSet):
@@ -48,6 +48,23 @@ class LeadListFilter(django_filters.FilterSet):
         label="Order",
     )
 
+    # The leads one import wrote (the import page's "where the leads went" links here).
+    import_job = django_filters.ModelChoiceFilter(
+        queryset=ImportJob.objects.all(),
+        widget=forms.HiddenInput,
+        method="filter_import",
+        label="Import",
+    )
+    outcome = django_filters.ChoiceFilter(
+        choices=[(o.value, o.label) for o in ImportRow.Outcome if o != ImportRow.Outcome.REFUSED],
+        widget=forms.HiddenInput,
+        method="filter_import",
+        label="What the import did",
+    )
+
+    def filter_import(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset  # both parameters together, in filter_queryset
+
     def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == self.MINE:
             return queryset.filter(owner=self.request.user)
@@ -82,6 +99,14 @@ class LeadListFilter(django_filters.FilterSet):
         # With no stage chosen the list shows the open pipeline, not closed leads too.
         if not self.form.cleaned_data.get("stage"):
             queryset = queryset.open()
+        if "import_job" in self.form.errors:
+            return queryset.none()  # an import that does not exist wrote no leads
+        job = self.form.cleaned_data.get("import_job")
+        if job is not None:
+            rows = ImportRow.objects.filter(job=job, lead__isnull=False)
+            if outcome := self.form.cleaned_data.get("outcome"):
+                rows = rows.filter(outcome=outcome)
+            queryset = queryset.filter(pk__in=rows.values("lead_id"))
         return super().filter_queryset(queryset)
 
 

@@ -12,7 +12,7 @@ from accounts import roles
 from accounts.decorators import role_required
 
 from .filters import LeadListFilter
-from .models import Lead, Stage, StageTransition
+from .models import ImportRow, Lead, Stage, StageTransition
 
 # Who may open each page; the navigation reads the same tuples.
 QUEUE_ROLES = (roles.SDR, roles.MANAGER, roles.REVOPS)
@@ -71,11 +71,14 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         .values_list("stage", "count")
     )
     stage_counts = [(stage, by_stage[stage]) for stage in Stage.values if stage in by_stage]
+    outcome = filters.form.cleaned_data.get("outcome")
     context = {
         "filters": filters,
         "page": page,
         "now": timezone.now(),
         "stage_counts": stage_counts,
+        "from_import": filters.form.cleaned_data.get("import_job"),
+        "import_outcome": outcome and ImportRow.Outcome(outcome).label,
     }
     template = "qualification/lead_list.html"
     if request.htmx and not request.htmx.history_restore_request:

@@ -1,4 +1,6 @@
 import datetime as dt
+import re
+from html import unescape
 
 import pytest
 from django.core.files.base import ContentFile
@@ -8,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qualification.importer import run_import_job
-from qualification.models import ImportJob, Lead
-from tests.factories import SegmentFactory
-from tests.review.test_views import dangling_descriptions
+from qualification.models import ImportJob, Lead, Stage
+from tests.factories import LeadFactory, SegmentFactory
+from tests.qualification.test_import import import_bytes
+from tests.review.test_views import dangling_descriptions, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -283,3 +286,75 @@ class TestTheForm:
 
         assert "imports once" not in page  # untrue: into another segment it adds leads
         assert "into another segment, its rows without a source id become new leads" in page
+
+
+def _link(html: str, text: str) -> str:
+    """The href of the link whose text is `text`."""
+    match = re.search(r'<a href="([^"]+)"[^>]*>\s*' + re.escape(text) + r"\s*</a>", html)
+    assert match, f"no link “{text}”"
+    return unescape(match.group(1))
+
+
+class TestWhereTheLeadsWent:
+    def test_the_job_page_says_where_the_leads_went_and_links_to_them(
+        self, revops, segment, django_capture_on_commit_callbacks
+    ):
+        LeadFactory(stage=Stage.NURTURE, recycle_on=dt.date(2030, 1, 1))  # not from the import
+        content = b"Email,Title\nann@acme.io,Analyst\nbob@acme.io,Analyst\ncat@acme.io,Analyst\n"
+        with django_capture_on_commit_callbacks(execute=True):
+            job = import_bytes(content, segment, rules=True)
+        client = client_for(revops)
+
+        page = client.get(reverse("qualification:import-detail", args=[job.pk])).text
+
+        assert "3 created: 3 to nurture under the nurture floor" in visible_text(page)
+        listing = client.get(_link(page, "3 to nurture under the nurture floor"))
+        assert listing.status_code == 200
+        assert {lead.pk for lead in listing.context["page"].object_list} == set(
+            job.rows.values_list("lead_id", flat=True)
+        )
+        assert "From the import" in visible_text(listing.text)
+
+    def test_each_outcome_says_where_its_leads_are_and_why(
+        self, marketing, segment, django_capture_on_commit_callbacks
+    ):
+        content = (
+            b"Email,Title,Stage,Disqualified Reason\n"
+            b"ann@acme.io,Analyst,,\n"
+            b"bob@acme.io,Analyst,,\n"
+            b"cat@acme.io,Analyst,Nurture,Bad Timing\n"
+            b"dan@acme.io,Analyst,Disqualified,No Budget\n"
+            b"ann@acme.io,Analyst,,\n"
+            b"bad,,,\n"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            job = import_bytes(content, segment, rules=True)
+        client = client_for(marketing)
+
+        text = visible_text(client.get(reverse("qualification:import-detail", args=[job.pk])).text)
+
+        assert (
+            "4 created: 3 to nurture (2 under the nurture floor, 1 as the file said), "
+            "1 disqualified as the file said"
+        ) in text
+        assert "1 already here, nothing new: 1 to nurture under the nurture floor" in text
+        assert "1 refused" in text
+
+    def test_with_the_rules_off_the_leads_stay_new_and_the_page_says_why(
+        self, revops, segment, django_capture_on_commit_callbacks
+    ):
+        job = import_bytes(b"Email\nann@acme.io\nbob@acme.io\n", segment)
+        client = client_for(revops)
+
+        page = client.get(reverse("qualification:import-detail", args=[job.pk])).text
+
+        assert "2 created: 2 still new with the stage rules off" in visible_text(page)
+        listing = client.get(_link(page, "2 still new with the stage rules off"))
+        assert len(listing.context["page"].object_list) == 2
+
+    @pytest.mark.parametrize("value", ["abc", "999999", "1" * 30, "1\x00"])
+    def test_an_unknown_import_in_the_lead_list_lists_no_leads(self, revops, value):
+        LeadFactory()
+        response = client_for(revops).get(reverse("qualification:lead-list"), {"import_job": value})
+        assert response.status_code == 200
+        assert len(response.context["page"].object_list) == 0
