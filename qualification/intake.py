@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.models import Account, Contact
@@ -520,16 +520,28 @@ def ingest(
                 batch.prefetch(cleaned)
                 taken = [batch.take(row) for row in cleaned]
                 batch.save()
-        except IntegrityError:
+        except (IntegrityError, OperationalError) as error:
             # Another request or import wrote one of these people (an email, a domain, a
             # source id) between our lookup and our write. It has committed by the time its
             # unique index refuses us, so looking again finds its rows and ours merge into them.
-            if attempt == WRITE_ATTEMPTS:
+            # Two such writers waiting on each other's index entries are a deadlock PostgreSQL
+            # breaks by failing one of them: that one looks again the same way.
+            if attempt == WRITE_ATTEMPTS or not _lost_a_race(error):
                 raise
             continue
         break
     results.update((result.line, result) for result in taken)
     return [results[row.line] for row in rows]
+
+
+# SQLSTATEs of a transaction PostgreSQL failed because another one got there first.
+_RACE_STATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+
+
+def _lost_a_race(error: Exception) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    return getattr(error.__cause__, "sqlstate", None) in _RACE_STATES
 
 
 class _Batch:
