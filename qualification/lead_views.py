@@ -31,6 +31,7 @@ from .discovery_forms import (
     TransitionForm,
 )
 from .models import Activity, FrameworkItem, Lead, ReasonCode
+from .scope import scope_refusal
 from .transitions import (
     NON_FIELD,
     TransitionRefused,
@@ -128,6 +129,7 @@ def lead_page_context(
     notes = list(lead.discovery_notes.select_related("author").order_by("-created_at", "-pk"))
     mapped, contacts = discovery.buying_group(lead)
     reason_codes = list(ReasonCode.objects.filter(active=True).order_by("position", "pk"))
+    actions = _transition_actions(request, lead, reason_codes, transition_form) if can_work else []
     return {
         "lead": lead,
         "now": now,
@@ -158,9 +160,11 @@ def lead_page_context(
             now=now,
         ),
         "answer_history": discovery.answer_history(lead),
-        "actions": _transition_actions(request, lead, reason_codes, transition_form)
-        if can_work
-        else [],
+        "actions": actions,
+        # Why an SDR who works this MQL may not accept or reject it: it is another queue's.
+        "outside_scope": scope_refusal(user=request.user, lead=lead)
+        if can_work and not actions
+        else None,
     }
 
 

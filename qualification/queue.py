@@ -3,16 +3,8 @@
 Views parse the request and call these. Every stage change still goes through
 `transitions.transition_lead`; this module only decides what the queue offers and who may act.
 
-Who may act on which MQL is `settings.QUEUE_SDR_SCOPE`:
-
-- ``"segment"`` (default): an SDR works the MQLs of the segments they are listed on
-  (`Segment.sdrs`), as routing does;
-- ``"territory"``: an SDR works MQLs whose account is in a territory one of their segments covers
-  (`Segment.territories`), whatever the lead's segment;
-- ``"any"``: every MQL.
-
-Managers, RevOps and superusers are never limited (they see the whole queue; whether they may
-accept or reject is the transition table's permission, not this module's).
+Who may work which MQL (the SDR's scope) is `qualification/scope.py`; the engine applies it
+to every accept and reject, wherever it is posted from.
 """
 
 from __future__ import annotations
@@ -22,10 +14,8 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -33,7 +23,9 @@ from django.utils import timezone
 from accounts import roles
 
 from .enqueue import enqueue
-from .models import Lead, Motion, ReasonCode, Segment, Source, Stage, StageTransition
+from .models import Lead, Motion, ReasonCode, Source, Stage, StageTransition
+from .scope import QueueScope
+from .scope import queue_segments as queue_segments  # the queue's views and tests use it here
 from .tasks import email_lead_brief
 from .transitions import (
     Evidence,
@@ -46,86 +38,8 @@ from .transitions import (
 User = get_user_model()
 logger = logging.getLogger(__name__)
 
-SCOPE_SEGMENT = "segment"
-SCOPE_TERRITORY = "territory"
-SCOPE_ANY = "any"
-SCOPES = (SCOPE_SEGMENT, SCOPE_TERRITORY, SCOPE_ANY)
-
 # Who may own an accepted lead: the SDR who works it, or an AE it is handed to.
 OWNER_ROLES = (roles.SDR, roles.AE)
-
-
-def scope_rule() -> str:
-    rule = getattr(settings, "QUEUE_SDR_SCOPE", SCOPE_SEGMENT)
-    if rule not in SCOPES:
-        raise ImproperlyConfigured(f"QUEUE_SDR_SCOPE must be one of {SCOPES}, not {rule!r}.")
-    return rule
-
-
-def is_limited(user: AbstractBaseUser) -> bool:
-    """An SDR (who is not also a manager or RevOps) works only their part of the queue."""
-    return roles.has_role(user, roles.SDR) and not roles.has_role(user, roles.MANAGER, roles.REVOPS)
-
-
-def queue_segments(user: AbstractBaseUser) -> list[Segment]:
-    """Every segment, each marked `is_mine` when the user is one of its SDRs: one query that
-    serves both the filter's choices and the user's scope."""
-    listed = Segment.sdrs.through.objects.filter(segment_id=OuterRef("pk"), user_id=user.pk)
-    return list(
-        Segment.objects.only("pk", "name", "territories")
-        .annotate(is_mine=Exists(listed))
-        .order_by("name")
-    )
-
-
-@dataclass(frozen=True)
-class QueueScope:
-    """The MQLs one person may work."""
-
-    limited: bool
-    rule: str
-    segment_ids: frozenset[int] = frozenset()
-    territories: frozenset[str] = frozenset()
-
-    @classmethod
-    def for_user(cls, user: AbstractBaseUser, segments: list[Segment]) -> QueueScope:
-        rule = scope_rule()
-        if not is_limited(user) or rule == SCOPE_ANY:
-            return cls(limited=False, rule=rule)
-        mine = [segment for segment in segments if segment.is_mine]
-        return cls(
-            limited=True,
-            rule=rule,
-            segment_ids=frozenset(segment.pk for segment in mine),
-            territories=frozenset(
-                territory for segment in mine for territory in segment.territories or ()
-            ),
-        )
-
-    def q(self) -> Q:
-        """A filter on Lead for the leads in scope."""
-        if not self.limited:
-            return Q()
-        if self.rule == SCOPE_TERRITORY:
-            return Q(account__territory__in=sorted(self.territories))
-        return Q(segment_id__in=sorted(self.segment_ids))
-
-    def allows(self, lead: Lead) -> bool:
-        if not self.limited:
-            return True
-        if self.rule == SCOPE_TERRITORY:
-            territory = lead.account.territory if lead.account_id else ""
-            return bool(territory) and territory in self.territories
-        return lead.segment_id in self.segment_ids
-
-    @property
-    def description(self) -> str:
-        """What the user's part of the queue is, for the empty state."""
-        if not self.limited:
-            return "every segment"
-        if self.rule == SCOPE_TERRITORY:
-            return "your segments’ territories"
-        return "your segments"
 
 
 def queue_leads(scope: QueueScope):

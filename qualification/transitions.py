@@ -31,6 +31,7 @@ from .models import (
     Stage,
     StageTransition,
 )
+from .scope import scope_refusal
 from .sla import segment_sla_due
 
 NON_FIELD = "__all__"
@@ -378,6 +379,8 @@ class Transition:
             return self.rules_may
         if not actor.is_active:
             return False
+        if scope_refusal(user=actor, lead=lead):
+            return False  # an MQL outside the SDR's part of the queue, however they reach it
         if self.owner_may and lead.owner_id is not None and lead.owner_id == actor.pk:
             return True
         return self.permission is not None and actor.has_perm(self.permission)
@@ -569,13 +572,9 @@ def find_transition(lead: Lead, target: str, actor: Actor) -> Transition:
     for row in rows:
         if row.allows(actor, lead):
             return row
-    raise TransitionRefused(
-        {
-            NON_FIELD: [
-                f"you may not move a lead from {Stage(lead.stage).label} to {Stage(target).label}"
-            ]
-        }
-    )
+    outside = None if isinstance(actor, Rule) else scope_refusal(user=actor, lead=lead)
+    move = f"{Stage(lead.stage).label} to {Stage(target).label}"
+    raise TransitionRefused({NON_FIELD: [outside or f"you may not move a lead from {move}"]})
 
 
 def unmet_requirements(

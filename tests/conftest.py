@@ -2,12 +2,15 @@ import pytest
 
 from accounts import roles
 
-from .factories import UserFactory
+from .factories import SegmentFactory, UserFactory
 
 
 @pytest.fixture
 def sdr(db):
-    return UserFactory(username="sdr", role=roles.SDR)
+    """An SDR of the segment the factories' leads are in: the MQLs they make are theirs to work."""
+    user = UserFactory(username="sdr", role=roles.SDR)
+    SegmentFactory(slug="core", name="Core").sdrs.add(user)
+    return user
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from tests.factories import (
     BuyingGroupRoleFactory,
     ContactFactory,
     LeadFactory,
+    SegmentFactory,
     UserFactory,
     confirm_framework,
     in_days,
@@ -126,6 +127,74 @@ def test_readers_see_the_page_without_its_forms(client, marketing, ae):
     assert response.status_code == 200
     assert b'name="answer"' not in response.content
     assert b"Only the lead's owner" in response.content
+
+
+# An MQL is accepted or rejected only within the queue's SDR scope, from this page too ----------
+
+
+def mql_move(transition: str) -> dict:
+    """The lead page's post of `transition` out of MQL, with evidence that would pass."""
+    evidence = {
+        "accept": {
+            "next_action": "Book the demo",
+            "next_action_due": in_days(1).isoformat(),
+            "icp_confirmed": "on",
+        },
+        "reject": {"reason_code": reason("bad_fit").pk, "note": "Agency, not a buyer"},
+        "reject-to-nurture": {
+            "reason_code": reason("timing").pk,
+            "recycle_on": in_days(90).isoformat(),
+            "note": "Budget in Q3",
+        },
+        "disqualify": {"reason_code": reason("junk").pk, "note": "Spam"},
+    }[transition]
+    return {"transition": transition, **{f"{transition}-{k}": v for k, v in evidence.items()}}
+
+
+MQL_MOVES = ["accept", "disqualify", "reject", "reject-to-nurture"]
+
+
+@pytest.fixture
+def enterprise():
+    return SegmentFactory(slug="enterprise", name="Enterprise")
+
+
+@pytest.mark.parametrize("transition", MQL_MOVES)
+def test_an_sdr_may_not_move_their_own_mql_outside_their_segments_from_the_page(
+    client, sdr, enterprise, transition
+):
+    lead = LeadFactory(stage=Stage.MQL, segment=enterprise, owner=sdr)
+    client.force_login(sdr)
+
+    response = client.post(move_url(lead), mql_move(transition), **HTMX)
+
+    assert response.status_code == 422
+    assert "outside your segments" in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.stage == Stage.MQL
+
+
+def test_the_page_offers_an_sdr_no_move_of_an_mql_outside_their_segments(client, sdr, enterprise):
+    lead = LeadFactory(stage=Stage.MQL, segment=enterprise, owner=sdr)
+    client.force_login(sdr)
+
+    body = client.get(page(lead)).content.decode()
+
+    assert 'name="transition" value="accept"' not in body
+    assert 'name="transition" value="reject"' not in body
+    assert "This MQL is in Enterprise, outside your segments" in body
+
+
+@pytest.mark.parametrize("transition", MQL_MOVES)
+def test_an_sdr_moves_an_mql_of_their_segments_from_the_page(client, sdr, transition):
+    lead = LeadFactory(stage=Stage.MQL, owner=sdr)
+    client.force_login(sdr)
+
+    response = client.post(move_url(lead), mql_move(transition))
+
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.stage != Stage.MQL
 
 
 # The checklist: autosave item by item ---------------------------------------------------------

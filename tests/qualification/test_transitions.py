@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from accounts.models import BuyingGroupRole, IcpTier
-from qualification.models import ReasonCode, Stage, StageTransition
+from qualification.models import ReasonCode, Segment, Stage, StageTransition
 from qualification.transitions import (
     TRANSITIONS,
     Evidence,
@@ -24,6 +24,7 @@ from tests.factories import (
     BuyingGroupRoleFactory,
     ContactFactory,
     LeadFactory,
+    SegmentFactory,
     confirm_framework,
     in_days,
     reason,
@@ -261,6 +262,7 @@ class TestAccept:
         from tests.factories import UserFactory
 
         other = UserFactory(username="sdr2", role="SDR")
+        Segment.objects.get(slug="core").sdrs.add(other)
         seen_by_sdr = mql()
         seen_by_other = type(seen_by_sdr).objects.get(pk=seen_by_sdr.pk)
         transition_lead(
@@ -752,6 +754,89 @@ class TestDisqualify:
             "__all__",
             "you may not move a lead from SAL to Disqualified",
         )
+
+
+# Who may move an MQL: the queue's scope, on every path ----------------------------------------
+
+# Every way out of MQL a person may take, with evidence that would otherwise pass. The SDR owns
+# the lead, as routing or a claim makes them, so park and disqualify (the owner's) apply too.
+MQL_EXITS = {
+    "accept": lambda sdr: (Stage.SAL, accept_evidence(sdr)),
+    "reject-to-nurture": lambda sdr: (Stage.NURTURE, timing_evidence()),
+    "reject": lambda sdr: (Stage.DISQUALIFIED, reject_evidence()),
+}
+
+
+class TestSdrScope:
+    """An SDR accepts or rejects only the MQLs of their part of the queue (QUEUE_SDR_SCOPE),
+    whatever page or service asks the engine: the queue, the lead page, a review, the shell."""
+
+    @pytest.fixture
+    def enterprise(self):
+        return SegmentFactory(slug="enterprise", name="Enterprise", territories=["DACH"])
+
+    @pytest.mark.parametrize("name", sorted(MQL_EXITS))
+    def test_an_sdr_may_not_move_an_mql_outside_their_segments(self, sdr, enterprise, name):
+        lead = mql(segment=enterprise, owner=sdr)
+        to, evidence = MQL_EXITS[name](sdr)
+
+        refused = refuse(lead, to, sdr, evidence)
+
+        assert refused.messages == [
+            "this MQL is in Enterprise, outside your segments: "
+            "an SDR of that segment accepts or rejects it"
+        ]
+
+    @pytest.mark.parametrize("name", sorted(MQL_EXITS))
+    def test_an_sdr_moves_the_mqls_of_their_segments(self, sdr, enterprise, name):
+        enterprise.sdrs.add(sdr)
+        lead = mql(segment=enterprise)
+        to, evidence = MQL_EXITS[name](sdr)
+
+        transition_lead(lead=lead, to=to, actor=sdr, evidence=evidence)
+
+        assert lead.stage == to
+
+    def test_the_owner_may_not_park_or_disqualify_an_mql_outside_their_segments(
+        self, sdr, enterprise
+    ):
+        lead = mql(segment=enterprise, owner=sdr)
+        refuse(lead, Stage.NURTURE, sdr, park_evidence())
+        refuse(lead, Stage.DISQUALIFIED, sdr, disqualify_evidence())
+
+    def test_with_territory_scope_the_accounts_territory_decides(self, settings, sdr, enterprise):
+        settings.QUEUE_SDR_SCOPE = "territory"
+        SegmentFactory(slug="core", name="Core").sdrs.add(sdr)
+        Segment.objects.filter(slug="core").update(territories=["DACH"])
+        theirs = mql(segment=enterprise, account=AccountFactory(territory="DACH"))
+        not_theirs = mql(account=AccountFactory(territory="Nordics"))
+
+        transition_lead(lead=theirs, to=Stage.SAL, actor=sdr, evidence=accept_evidence(sdr))
+        refused = refuse(not_theirs, Stage.SAL, sdr, accept_evidence(sdr))
+
+        assert theirs.stage == Stage.SAL
+        assert refused.messages == [
+            "this MQL's account is in Nordics, outside your segments’ territories: "
+            "an SDR covering that territory accepts or rejects it"
+        ]
+
+    def test_with_any_scope_an_sdr_moves_every_mql(self, settings, sdr, enterprise):
+        settings.QUEUE_SDR_SCOPE = "any"
+        lead = mql(segment=enterprise)
+        transition_lead(lead=lead, to=Stage.SAL, actor=sdr, evidence=accept_evidence(sdr))
+        assert lead.stage == Stage.SAL
+
+    def test_managers_and_rules_are_not_limited(self, manager, enterprise):
+        lead = mql(segment=enterprise)
+        transition_lead(
+            lead=lead, to=Stage.DISQUALIFIED, actor=manager, evidence=disqualify_evidence()
+        )
+        assert lead.stage == Stage.DISQUALIFIED
+
+    def test_the_scope_limits_only_moves_out_of_mql(self, sdr, enterprise):
+        lead = sal(sdr, segment=enterprise)
+        transition_lead(lead=lead, to=Stage.NURTURE, actor=sdr, evidence=park_evidence())
+        assert lead.stage == Stage.NURTURE
 
 
 # nurture → mql, disqualified → mql ---------------------------------------------------------

@@ -44,6 +44,7 @@ def mql(**kwargs):
 def rejected_lead(sdr, *, code: str = "bad_fit", note: str = "Agency, not a buyer"):
     """An MQL marked by the scoring rule, then rejected by `sdr`: two real transitions."""
     lead = LeadFactory(stage=Stage.NEW)
+    lead.segment.sdrs.add(sdr)  # the MQL is in their part of the queue
     transition_lead(lead=lead, to=Stage.MQL, actor=Rule("intent-score"))
     transition_lead(
         lead=lead,
