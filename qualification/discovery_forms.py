@@ -7,18 +7,18 @@ from django.conf import settings
 from accounts.models import BuyingGroupRole
 
 from .models import ChecklistAnswer
-from .transitions import Evidence, has_text
+from .transitions import Evidence, has_text, survivor_groups
 
 # Which evidence each transition row asks for on the lead page, in display order.
 TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
     "mark-mql": ("manual_review_decision", "fit_override"),
     "accept": ("next_action", "next_action_due", "icp_confirmed"),
     "reject-to-nurture": ("reason_code", "recycle_on", "note"),
-    "reject": ("reason_code", "note"),
+    "reject": ("reason_code", "note", "duplicate_of"),
     "promote-sql": ("next_meeting_on", "single_thread_override"),
     "promote-opportunity": ("amount_estimate", "expected_close_date", "mutual_next_step"),
     "park": ("reason_code", "recycle_on", "note"),
-    "disqualify": ("reason_code", "note"),
+    "disqualify": ("reason_code", "note", "duplicate_of"),
     "reopen": ("note",),
 }
 
@@ -117,14 +117,31 @@ class TransitionForm(forms.Form):
         label="Next action due", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     icp_confirmed = forms.BooleanField(label="The account fits the ICP", required=False)
+    duplicate_of = forms.ChoiceField(
+        label="Surviving lead (for a duplicate: the one to keep)",
+        required=False,
+        error_messages={"invalid_choice": "Choose the surviving lead from the list."},
+    )
 
-    def __init__(self, *args, reason_codes=(), transition: str = "", **kwargs):
+    def __init__(self, *args, reason_codes=(), survivors=(), transition: str = "", **kwargs):
         # The prefix keeps field ids apart when several transitions share the page.
         super().__init__(*args, prefix=transition, **kwargs)
         self.reason_codes = {str(code.pk): code for code in reason_codes}
         self.fields["reason_code"].choices = [
             ("", "—"),
             *[(pk, code.label) for pk, code in self.reason_codes.items()],
+        ]
+        # `survivors` is `likely_survivors(lead)`: only those may be picked.
+        self.survivors = {str(lead.pk): lead for lead in survivors}
+        blank = (
+            "Choose the lead to keep…" if survivors else "No other lead of this person or account"
+        )
+        self.fields["duplicate_of"].choices = [
+            ("", blank),
+            *[
+                (label, [(lead.pk, lead.summary) for lead in members])
+                for label, members in survivor_groups(list(survivors))
+            ],
         ]
         self.transition = transition
         self.fields["amount_estimate"].label = f"Amount estimate ({settings.CURRENCY})"
@@ -151,6 +168,7 @@ class TransitionForm(forms.Form):
             expected_close_date=data.get("expected_close_date"),
             reason_code=self.reason_codes.get(data.get("reason_code") or ""),
             recycle_on=data.get("recycle_on"),
+            duplicate_of=self.survivors.get(data.get("duplicate_of") or ""),
             next_action_due=data.get("next_action_due"),
             icp_confirmed=data.get("icp_confirmed") or None,
             **texts,

@@ -24,6 +24,7 @@ from accounts.models import BuyingGroupRole
 
 from . import discovery
 from .discovery_forms import (
+    TRANSITION_FIELDS,
     AnswerForm,
     BuyingGroupForm,
     NoteForm,
@@ -35,6 +36,7 @@ from .scope import scope_refusal
 from .transitions import (
     NON_FIELD,
     TransitionRefused,
+    likely_survivors,
     transition_lead,
     transitions_from,
     unmet_requirements,
@@ -50,7 +52,9 @@ AUTOSAVE_HEADER = "X-Autosave"
 
 
 def _lead(pk: int) -> Lead:
-    return get_object_or_404(Lead.objects.with_brief(), pk=pk)
+    return get_object_or_404(
+        Lead.objects.with_brief().select_related("duplicate_of__contact"), pk=pk
+    )
 
 
 def _workable_lead(request: HttpRequest, pk: int) -> Lead:
@@ -71,14 +75,20 @@ def _transition_actions(
     """The transitions this user may run from the lead's stage, each with its evidence form and
     what it still needs (the engine's own messages, before any evidence is typed)."""
     actions = []
+    survivors = None
     for row in transitions_from(lead.stage):
         if not row.permission or not row.allows(request.user, lead):
             continue
+        if survivors is None and "duplicate_of" in TRANSITION_FIELDS.get(row.name, ()):
+            survivors = likely_survivors(lead)
         form = (
             bound
             if bound is not None and bound.transition == row.name
             else TransitionForm(
-                transition=row.name, reason_codes=reason_codes, initial=_initial(lead)
+                transition=row.name,
+                reason_codes=reason_codes,
+                survivors=survivors or (),
+                initial=_initial(lead),
             )
         )
         needs = unmet_requirements(lead, row, request.user)
@@ -318,7 +328,10 @@ def move_lead(request: HttpRequest, pk: int) -> HttpResponse:
     name = request.POST.get("transition", "")
     row = next((row for row in transitions_from(lead.stage) if row.name == name), None)
     reason_codes = list(ReasonCode.objects.filter(active=True).order_by("position", "pk"))
-    form = TransitionForm(request.POST, transition=name, reason_codes=reason_codes)
+    survivors = likely_survivors(lead) if "duplicate_of" in TRANSITION_FIELDS.get(name, ()) else ()
+    form = TransitionForm(
+        request.POST, transition=name, reason_codes=reason_codes, survivors=survivors
+    )
     stale = None
     if row is None:
         stale = "This lead can no longer make that change; reload the page."

@@ -322,6 +322,15 @@ class Lead(models.Model):
         return self.stage in OPEN_STAGES
 
     @property
+    def summary(self) -> str:
+        """Who, where and whose, to pick a lead from a list: "Nadia Quinn · SAL in Core, owner
+        Priya Shah" (load contact, segment and owner with it)."""
+        whose = "unassigned"
+        if self.owner is not None:
+            whose = f"owner {self.owner.get_full_name() or self.owner.get_username()}"
+        return f"{self.contact} · {self.get_stage_display()} in {self.segment.name}, {whose}"
+
+    @property
     def is_pql(self) -> bool:
         """A product-qualified lead: product-led motion, qualified on usage."""
         return self.motion == Motion.PRODUCT_LED

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import BooleanField, Case, Q, When
 from django.utils import timezone
 
 from accounts.models import BuyingGroupRole, IcpTier
@@ -255,7 +256,52 @@ def _surviving_lead(c: Check) -> str | None:
         return "a lead cannot be a duplicate of itself"
     if survivor.stage == Stage.DISQUALIFIED:
         return "the surviving lead is itself disqualified"
+    if not may_survive(c.lead, survivor):
+        where = f"at {survivor.account.name}" if survivor.account_id else "with no account"
+        return (
+            "the surviving lead must be the same person or at the same account: "
+            f"{survivor.contact} {where} is neither"
+        )
     return None
+
+
+def may_survive(lead: Lead, survivor: Lead) -> bool:
+    """Whether `lead` can be a duplicate of `survivor`: the same person, or the same account.
+    (A contact's email is unique once normalised, so the same email is the same contact.)"""
+    if survivor.contact_id == lead.contact_id:
+        return True
+    return lead.account_id is not None and survivor.account_id == lead.account_id
+
+
+def likely_survivors(lead: Lead, *, limit: int = 20) -> list[Lead]:
+    """The leads `lead` may be a duplicate of (`may_survive`, not disqualified), for a list to
+    pick from: the same person's first (`same_person`), then the account's, newest first."""
+    related = Q(contact_id=lead.contact_id)
+    if lead.account_id is not None:
+        related |= Q(account_id=lead.account_id)
+    return list(
+        Lead.objects.filter(related)
+        .exclude(pk=lead.pk)
+        .exclude(stage=Stage.DISQUALIFIED)
+        .select_related("contact", "segment", "owner")
+        .annotate(
+            same_person=Case(
+                When(contact_id=lead.contact_id, then=True),
+                default=False,
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-same_person", "-created_at", "-pk")[:limit]
+    )
+
+
+def survivor_groups(survivors: list[Lead]) -> list[tuple[str, list[Lead]]]:
+    """`likely_survivors` as a picker groups them, in words, leaving out an empty group."""
+    groups = [
+        ("The same person", [lead for lead in survivors if lead.same_person]),
+        ("The same account", [lead for lead in survivors if not lead.same_person]),
+    ]
+    return [(label, members) for label, members in groups if members]
 
 
 def framework_gaps(lead: Lead) -> list[str]:

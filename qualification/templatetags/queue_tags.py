@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 
 from .. import queue
 from ..models import Lead
+from ..transitions import likely_survivors, survivor_groups
 
 register = template.Library()
 
@@ -128,3 +129,10 @@ def choice_options(bound_field) -> str:
             for key, label in bound_field.field.choices
         ),
     )
+
+
+@register.simple_tag(name="survivor_groups")
+def survivor_picker(lead: Lead) -> list[tuple[str, list[Lead]]]:
+    """The leads `lead` may duplicate, grouped for the reject form's picker (one query, run only
+    where the form is drawn)."""
+    return survivor_groups(likely_survivors(lead))

@@ -9,7 +9,14 @@ from playwright.sync_api import expect
 
 from accounts import roles
 from qualification.models import Lead, Stage
-from tests.factories import ContactFactory, LeadFactory, SegmentFactory, UserFactory, in_days
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    LeadFactory,
+    SegmentFactory,
+    UserFactory,
+    in_days,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -197,6 +204,48 @@ def test_an_sdr_rejects_for_timing_only_with_a_recycle_date(page, log_in, sdr, l
     expect(counter(page, "waiting")).to_have_text("2")
     lead = Lead.objects.get(pk=leads["ben"].pk)
     assert (lead.stage, lead.recycle_on) == (Stage.NURTURE, in_days(90))
+
+
+def test_an_sdr_rejects_a_duplicate_picking_the_lead_to_keep(page, log_in, sdr):
+    tessellate = AccountFactory(name="Tessellate Labs")
+    nadia = ContactFactory(first_name="Nadia", last_name="Quinn", account=tessellate)
+    george = ContactFactory(first_name="George", last_name="Quinn")
+    lead = LeadFactory(stage=Stage.MQL, contact=nadia, sla_due_at=timezone.now())
+    kept = LeadFactory(
+        stage=Stage.SAL,
+        contact=nadia,
+        owner=sdr,
+        segment=SegmentFactory(slug="enterprise", name="Enterprise"),
+    )
+    LeadFactory(stage=Stage.MQL, contact=george, sla_due_at=timezone.now())
+    log_in(page, sdr)
+    page.goto("/queue/")
+    nadias = row(page, lead)
+
+    nadias.get_by_text("Reject", exact=True).click()
+    picker = nadias.get_by_label("Surviving lead")
+    expect(picker).to_be_hidden()  # asked for only when the reason is a duplicate
+    nadias.get_by_label("Reason").select_option("duplicate")
+    expect(picker).to_be_visible()
+    expect(picker.locator("option")).to_have_text(
+        ["Choose the lead to keep…", "Nadia Quinn · SAL in Enterprise, owner Priya Shah"]
+    )
+    nadias.get_by_label("Note").fill("Asked twice for a demo")
+    nadias.get_by_role("button", name="Reject lead").click()
+
+    expect(nadias.get_by_text("“Duplicate” needs the surviving lead")).to_be_visible()
+    expect(picker).to_be_visible()
+    expect(nadias.get_by_label("Note")).to_have_value("Asked twice for a demo")
+
+    picker.select_option(label="Nadia Quinn · SAL in Enterprise, owner Priya Shah")
+    nadias.get_by_role("button", name="Reject lead").click()
+
+    expect(nadias).to_have_count(0)
+    rejected = Lead.objects.get(pk=lead.pk)
+    assert (rejected.stage, rejected.duplicate_of_id) == (Stage.DISQUALIFIED, kept.pk)
+    page.goto(f"/leads/{lead.pk}/")
+    page.get_by_role("link", name="Nadia Quinn").click()
+    expect(page).to_have_url(re.compile(rf"/leads/{kept.pk}/$"))
 
 
 def test_claim_next_hands_the_sdr_the_most_urgent_unclaimed_lead(page, log_in, sdr, leads):

@@ -197,6 +197,70 @@ def test_an_sdr_moves_an_mql_of_their_segments_from_the_page(client, sdr, transi
     assert lead.stage != Stage.MQL
 
 
+# Duplicates: the survivor is picked from likely ones, and linked ------------------------------
+
+
+def test_a_duplicate_links_to_its_surviving_lead(client, ae):
+    survivor = sal(ae, contact=ContactFactory(first_name="Nadia", last_name="Quinn"))
+    lead = LeadFactory(
+        stage=Stage.DISQUALIFIED,
+        contact=survivor.contact,
+        reason_code=reason("duplicate"),
+        duplicate_of=survivor,
+    )
+    client.force_login(ae)
+
+    body = client.get(page(lead)).content.decode()
+
+    assert "<dt>Duplicate of</dt>" in body
+    assert f'<a href="{page(survivor)}">Nadia Quinn</a>' in body
+
+
+def test_the_page_disqualifies_a_duplicate_picking_the_surviving_lead(client, ae):
+    survivor = sal(ae, contact=ContactFactory(first_name="Nadia", last_name="Quinn"))
+    lead = sal(ae, contact=ContactFactory(account=survivor.account))
+    client.force_login(ae)
+
+    body = client.get(page(lead)).content.decode()
+    response = client.post(
+        move_url(lead),
+        {
+            "transition": "disqualify",
+            "disqualify-reason_code": str(reason("duplicate").pk),
+            "disqualify-note": "Same buying team",
+            "disqualify-duplicate_of": str(survivor.pk),
+        },
+    )
+
+    assert 'name="disqualify-duplicate_of"' in body
+    assert f'<option value="{survivor.pk}">Nadia Quinn · SAL in Core' in body
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.stage, lead.duplicate_of) == (Stage.DISQUALIFIED, survivor)
+
+
+def test_the_page_refuses_a_survivor_that_is_not_likely_beside_the_field(client, ae):
+    unrelated = sal(ae)
+    lead = sal(ae)
+    client.force_login(ae)
+
+    response = client.post(
+        move_url(lead),
+        {
+            "transition": "disqualify",
+            "disqualify-reason_code": str(reason("duplicate").pk),
+            "disqualify-note": "Same buying team",
+            "disqualify-duplicate_of": str(unrelated.pk),
+        },
+        **HTMX,
+    )
+
+    assert response.status_code == 422
+    assert "Choose the surviving lead from the list" in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.stage == Stage.SAL
+
+
 # The checklist: autosave item by item ---------------------------------------------------------
 
 

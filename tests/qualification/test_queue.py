@@ -221,6 +221,7 @@ def assert_every_input_is_labelled(html: str, at_least: int) -> None:
 
 def test_the_page_carries_no_inline_script_and_labels_every_input(client, sdr):
     lead = mql()
+    mql(contact=lead.contact)  # a lead it might duplicate: the reject form shows the picker
     client.force_login(sdr)
 
     page = client.get(QUEUE).text
@@ -1025,7 +1026,7 @@ def test_a_duplicate_needs_the_surviving_lead(client, sdr):
 
 def test_a_duplicate_is_linked_to_the_surviving_lead_by_its_number_or_address(client, sdr):
     survivor = LeadFactory(stage=Stage.SAL, owner=sdr)
-    first, second = mql(), mql()
+    first, second = mql(contact=survivor.contact), mql(contact=survivor.contact)
     client.force_login(sdr)
 
     client.post(
@@ -1044,6 +1045,113 @@ def test_a_duplicate_is_linked_to_the_surviving_lead_by_its_number_or_address(cl
     for lead in (first, second):
         lead.refresh_from_db()
         assert (lead.stage, lead.duplicate_of) == (Stage.DISQUALIFIED, survivor)
+
+
+@pytest.fixture
+def quinns(sdr):
+    """Nadia Quinn's MQL at Tessellate Labs, and the leads it might or might not duplicate."""
+    tessellate = AccountFactory(name="Tessellate Labs")
+    nadia = ContactFactory(first_name="Nadia", last_name="Quinn", account=tessellate)
+    george = ContactFactory(
+        first_name="George", last_name="Quinn", account=AccountFactory(name="Granitepeak Capital")
+    )
+    omar = ContactFactory(first_name="Omar", last_name="Haddad", account=tessellate)
+    enterprise = SegmentFactory(slug="enterprise", name="Enterprise")
+    return {
+        "lead": mql(contact=nadia),
+        "same_person": LeadFactory(contact=nadia, segment=enterprise, stage=Stage.SAL, owner=sdr),
+        "same_account": mql(contact=omar),
+        "unrelated": mql(contact=george),
+        "disqualified": LeadFactory(
+            contact=nadia, stage=Stage.DISQUALIFIED, reason_code=reason("junk")
+        ),
+    }
+
+
+def test_the_reject_form_offers_the_likely_surviving_leads_to_pick_from(client, sdr, quinns):
+    lead = quinns["lead"]
+    client.force_login(sdr)
+
+    row = row_html(client.get(reject_url(lead), headers=HTMX).text, lead)
+
+    picker = re.search(
+        r'<select id="reject-\d+-duplicate" name="duplicate_of".*?</select>', row, re.S
+    )
+    assert picker, "no survivor picker"
+    offered = [int(pk) for pk in re.findall(r'<option value="(\d+)"', picker.group(0))]
+    assert offered == [quinns["same_person"].pk, quinns["same_account"].pk]
+    assert '<optgroup label="The same person">' in picker.group(0)
+    assert '<optgroup label="The same account">' in picker.group(0)
+    assert "Nadia Quinn · SAL in Enterprise, owner Priya Shah" in picker.group(0)
+    assert "Omar Haddad · MQL in Core" in picker.group(0)
+    assert 'name="duplicate_of" inputmode' not in row  # no number to type
+
+
+def test_the_reject_form_says_when_no_lead_could_survive(client, sdr):
+    lead = mql()
+    client.force_login(sdr)
+
+    row = row_html(client.get(reject_url(lead), headers=HTMX).text, lead)
+
+    assert 'name="duplicate_of"' not in row
+    assert "No other lead of this person or account to keep" in row
+
+
+def test_picking_a_likely_survivor_links_the_duplicate_to_it(client, sdr, quinns):
+    lead, survivor = quinns["lead"], quinns["same_account"]
+    client.force_login(sdr)
+
+    response = client.post(
+        reject_url(lead),
+        reject_data(reason_code="duplicate", note="Same team", duplicate_of=str(survivor.pk)),
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200
+    lead.refresh_from_db()
+    assert (lead.stage, lead.duplicate_of) == (Stage.DISQUALIFIED, survivor)
+
+
+def test_a_duplicate_of_an_unrelated_lead_is_refused_beside_the_picker_keeping_the_input(
+    client, sdr, quinns
+):
+    lead, george = quinns["lead"], quinns["unrelated"]
+    client.force_login(sdr)
+
+    response = client.post(
+        reject_url(lead),
+        reject_data(reason_code="duplicate", note="Same surname", duplicate_of=str(george.pk)),
+        headers=HTMX,
+    )
+
+    assert response.status_code == 422
+    row = row_html(response.text, lead)
+    error = re.search(
+        rf'<small class="field-error" id="reject-{lead.pk}-duplicate-error">(.*?)<', row
+    )
+    assert error and error.group(1) == (
+        "The surviving lead must be the same person or at the same account: "
+        "George Quinn at Granitepeak Capital is neither"
+    )
+    assert f'aria-describedby="reject-{lead.pk}-duplicate-error"' in row
+    assert ">Same surname</textarea>" in row
+    assert '<option value="duplicate" data-needs="linked" selected>' in row
+    assert '<details class="act act-reject" open>' in row
+    lead.refresh_from_db()
+    assert lead.stage == Stage.MQL
+
+
+def test_without_javascript_a_refused_duplicate_comes_back_on_the_queue_page(client, sdr, quinns):
+    lead, george = quinns["lead"], quinns["unrelated"]
+    client.force_login(sdr)
+
+    response = client.post(
+        reject_url(lead),
+        reject_data(reason_code="duplicate", note="Same surname", duplicate_of=str(george.pk)),
+    )
+
+    assert response.status_code == 422
+    assert "George Quinn at Granitepeak Capital is neither" in row_html(response.text, lead)
 
 
 def test_an_unknown_surviving_lead_is_reported(client, sdr):

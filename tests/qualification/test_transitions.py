@@ -363,7 +363,7 @@ class TestReject:
 
     def test_a_duplicate_names_the_surviving_lead(self, sdr):
         survivor = mql()
-        lead = mql()
+        lead = mql(contact=survivor.contact)
 
         transition_lead(
             lead=lead,
@@ -373,6 +373,45 @@ class TestReject:
         )
 
         assert lead.duplicate_of == survivor
+
+    def test_a_duplicate_may_survive_as_another_persons_lead_at_the_same_account(self, sdr):
+        survivor = sal(sdr)
+        lead = mql(contact=ContactFactory(account=survivor.account))
+
+        transition_lead(
+            lead=lead,
+            to=Stage.DISQUALIFIED,
+            actor=sdr,
+            evidence=reject_evidence(reason_code=reason("duplicate"), duplicate_of=survivor),
+        )
+
+        assert lead.duplicate_of == survivor
+
+    def test_a_duplicate_of_an_unrelated_lead_is_refused(self, sdr):
+        george = sal(
+            sdr,
+            contact=ContactFactory(
+                first_name="George",
+                last_name="Quinn",
+                account=AccountFactory(name="Granitepeak Capital"),
+            ),
+        )
+        nadia = mql(
+            contact=ContactFactory(
+                first_name="Nadia",
+                last_name="Quinn",
+                account=AccountFactory(name="Tessellate Labs"),
+            )
+        )
+        assert_refused_with(
+            nadia,
+            Stage.DISQUALIFIED,
+            sdr,
+            reject_evidence(reason_code=reason("duplicate"), duplicate_of=george),
+            "duplicate_of",
+            "the surviving lead must be the same person or at the same account: "
+            "George Quinn at Granitepeak Capital is neither",
+        )
 
     @pytest.mark.parametrize(
         ("override", "field", "message"),
@@ -741,6 +780,19 @@ class TestDisqualify:
         assert_refused_with(
             sal(ae), Stage.DISQUALIFIED, ae, disqualify_evidence(**override), field, message
         )
+
+    def test_a_duplicate_must_be_of_the_same_person_or_account(self, ae):
+        unrelated, same_account = sal(ae), sal(ae)
+        lead = sql(ae, contact=ContactFactory(account=same_account.account))
+        duplicate = disqualify_evidence(reason_code=reason("duplicate"))
+
+        duplicate.duplicate_of = unrelated
+        refused = refuse(lead, Stage.DISQUALIFIED, ae, duplicate)
+        duplicate.duplicate_of = same_account
+        transition_lead(lead=lead, to=Stage.DISQUALIFIED, actor=ae, evidence=duplicate)
+
+        assert list(refused.errors) == ["duplicate_of"]
+        assert lead.duplicate_of == same_account
 
     def test_it_refuses_another_ae(self, ae):
         from tests.factories import UserFactory
