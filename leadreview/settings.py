@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "accounts",
     "qualification",
     "review",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,48 @@
+"""Calls into the engine, the stage rules and routing, with the story's clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import CommandError
+
+from demo.clock import backdate
+from demo.state import Demo, Story
+from qualification import stage_rules
+from qualification.routing import route_lead
+from qualification.transitions import Evidence, TransitionRefused, transition_lead
+
+
+def move(demo: Demo, story: Story, to: str, actor, evidence: Evidence, at: dt.datetime):
+    """Apply one transition through the engine, then move what it wrote back to `at`."""
+    try:
+        transition_lead(lead=story.lead, to=to, actor=actor, evidence=evidence)
+    except TransitionRefused as refused:
+        raise CommandError(
+            f"The engine refused demo lead {story.contact.email} → {to}: {refused}"
+        ) from refused
+    backdate(demo, story, at)
+
+
+def route(demo: Demo, story: Story, at: dt.datetime) -> None:
+    route_lead(story.lead)
+    backdate(demo, story, at)
+    adopt_router_choice(demo, story)
+
+
+def apply_rules(demo: Demo, story: Story, *, expected: str, at: dt.datetime) -> None:
+    """Let the segment's stage rules act on the score (and route an MQL), as intake does."""
+    outcome = stage_rules.apply_stage_rule(story.lead)
+    if outcome != expected:
+        raise CommandError(
+            f"The stage rules did “{outcome}” with demo lead {story.contact.email}; its story "
+            f"expected “{expected}”."
+        )
+    backdate(demo, story, at)
+    adopt_router_choice(demo, story)
+
+
+def adopt_router_choice(demo: Demo, story: Story) -> None:
+    """When routing gave the MQL to an SDR, that SDR is the one who works it."""
+    sdrs = {demo.users[name].pk: demo.users[name] for name in ("sdr", "sdr2")}
+    story.sdr = sdrs.get(story.lead.owner_id, story.sdr)
