@@ -3,8 +3,8 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from .admin_base import HistoryAdmin, OddQueriesMixin, TabularInline
-from .models import Account, BuyingGroupRole, Contact
+from accounts.admin_base import HistoryAdmin, OddQueriesMixin, TabularInline
+from accounts.models import Account, BuyingGroupRole, Contact
 
 # Django's own user and group pages, with the same tolerance for odd query strings as ours.
 admin.site.unregister(get_user_model())

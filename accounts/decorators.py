@@ -4,7 +4,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from .roles import has_role
+from accounts.roles import has_role
 
 View = Callable[..., HttpResponse]
 

@@ -1,6 +1,6 @@
 from django.db import models
 
-from .normalize import normalize_domain, normalize_email
+from accounts.normalize import normalize_domain, normalize_email
 
 
 class NormalizedCharField(models.CharField):

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
-from .fields import DomainField, NormalizedEmailField
+from accounts.fields import DomainField, NormalizedEmailField
 
 
 class IcpTier(models.TextChoices):

@@ -54,7 +54,7 @@ def copy_seconds(path: Path) -> float:
 def import_seconds(path: Path) -> tuple[float, int]:
     from django.core.files import File
 
-    from qualification.importer import run_import_job
+    from qualification.intake.import_jobs import run_import_job
     from qualification.models import ImportJob, Segment
 
     segment = Segment.objects.get_or_create(slug="core", defaults={"name": "Core"})[0]

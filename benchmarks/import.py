@@ -90,7 +90,7 @@ def main() -> None:
     setup_django("leadreview_bench_import", fresh=True)
     from django.core.files import File
 
-    from qualification.importer import run_import_job
+    from qualification.intake.import_jobs import run_import_job
     from qualification.models import ImportJob, Segment
 
     segment = Segment.objects.get_or_create(slug="core", defaults={"name": "Core"})[0]

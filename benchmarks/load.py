@@ -83,7 +83,7 @@ def stop(process: subprocess.Popen, name: str) -> None:
 def sweep_forever(seconds: float) -> None:
     """The side process: sweep SLA breaches back to back for `seconds`, a line per sweep."""
     ensure_large_dataset()
-    from qualification.tasks import sweep_sla
+    from qualification.jobs.tasks import sweep_sla
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

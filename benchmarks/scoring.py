@@ -21,7 +21,7 @@ def main() -> None:
     from django.db import connection
 
     from qualification.models import Activity, Lead
-    from qualification.scoring import score_leads
+    from qualification.scoring.intent import score_leads
 
     leads, activities = Lead.objects.count(), Activity.objects.count()
     print(f"scoring: {leads:,} leads, {activities:,} activities")

@@ -24,7 +24,7 @@ from qualification.models import (
     Lead,
     Source,
 )
-from qualification.scoring import score_leads
+from qualification.scoring.intent import score_leads
 
 
 def capture(demo: Demo, story: Story) -> Lead:

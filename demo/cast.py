@@ -33,7 +33,7 @@ from demo.state import Demo
 from qualification.models import (
     Segment,
 )
-from qualification.scoring import account_fit
+from qualification.scoring.fit import account_fit
 
 
 def create_users(demo: Demo) -> None:

@@ -6,12 +6,12 @@ import datetime as dt
 import functools
 
 from demo.state import Demo, Story
+from qualification.lifecycle.business_hours import segment_sla_due
 from qualification.models import (
     Lead,
     Stage,
     StageTransition,
 )
-from qualification.sla import segment_sla_due
 
 
 def backdate(demo: Demo, story: Story, at: dt.datetime) -> None:

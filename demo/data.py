@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from accounts import roles
 from accounts.models import IcpTier
+from qualification.lifecycle.evidence import Rule
 from qualification.models import (
     Activity,
     Motion,
     Source,
     Stage,
 )
-from qualification.transitions import Rule
 
 SEED = 20250917
 DEMO_PASSWORD = "leadreview-demo"

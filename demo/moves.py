@@ -8,9 +8,10 @@ from django.core.management.base import CommandError
 
 from demo.clock import backdate
 from demo.state import Demo, Story
-from qualification import stage_rules
-from qualification.routing import route_lead
-from qualification.transitions import Evidence, TransitionRefused, transition_lead
+from qualification.lifecycle.engine import transition_lead
+from qualification.lifecycle.evidence import Evidence, TransitionRefused
+from qualification.routing.decisions import route_lead
+from qualification.scoring import stage_rules
 
 
 def move(demo: Demo, story: Story, to: str, actor, evidence: Evidence, at: dt.datetime):

@@ -32,12 +32,12 @@ from demo.sales_work import (
     start_discovery,
 )
 from demo.state import Demo, Story
+from qualification.lifecycle.evidence import Evidence
 from qualification.models import (
     Activity,
     Lead,
     Stage,
 )
-from qualification.transitions import Evidence
 
 
 def step_mql(demo: Demo, story: Story, before: dt.datetime, at: dt.datetime) -> None:

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as accounts_views
-from qualification import api as intake_api
-from qualification import views as qualification_views
+from qualification.web import api as intake_api
+from qualification.web.lead_list import views as qualification_views
 
 urlpatterns = [
     path("", qualification_views.home, name="home"),

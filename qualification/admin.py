@@ -17,8 +17,7 @@ from django.db import models
 from django.db.models import Count, Q
 
 from accounts.admin_base import AdminForm, HistoryAdmin, HistoryAdminForm, ModelAdmin, TabularInline
-
-from .models import (
+from qualification.models import (
     Activity,
     Checklist,
     ChecklistAnswer,

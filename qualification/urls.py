@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import import_views, lead_views, queue_views, views
+from qualification.web.imports import views as import_views
+from qualification.web.lead_list import views
+from qualification.web.lead_page import views as lead_views
+from qualification.web.queue import views as queue_views
 
 app_name = "qualification"
 

@@ -11,9 +11,8 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
 from accounts.admin_base import ModelAdmin
-
-from . import services
-from .models import ReviewSession, RuleChangeProposal
+from review import services
+from review.models import ReviewSession, RuleChangeProposal
 
 
 class _ReadOnly(ModelAdmin):

@@ -5,10 +5,9 @@ from django.db import models
 from django.utils import timezone
 
 from qualification.models import IcpRule, ReasonCode, ScoringRule, Segment, Stage
-
-from .metrics import DEFAULT_DIMENSION, DIMENSIONS
-from .models import Decision, RuleChangeProposal
-from .services import (
+from review.metrics import DEFAULT_DIMENSION, DIMENSIONS
+from review.models import Decision, RuleChangeProposal
+from review.services import (
     DEFAULT_SIZE,
     MAX_SIZE,
     MIN_SIZE,

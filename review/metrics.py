@@ -45,8 +45,7 @@ from qualification.models import (
     Stage,
     StageTransition,
 )
-
-from .sampling import REJECTIONS, came_back
+from review.sampling import REJECTIONS, came_back
 
 # A dimension: its label, the Lead field path, the SQL column for the raw time-in-stage query,
 # and how a heading says it mid-sentence ("Conversion by ICP tier").

@@ -16,8 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from qualification.models import OPEN_STAGES, Lead, Stage, StageTransition
-
-from .models import Stratum
+from review.models import Stratum
 
 REJECTIONS = ("reject", "reject-to-nurture")
 STRATA = (Stratum.FALSE_NEGATIVE, Stratum.SDR_REJECTED, Stratum.MANUAL_REVIEW, Stratum.STALE)

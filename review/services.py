@@ -16,19 +16,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from qualification.lifecycle.engine import find_transition, transition_lead
+from qualification.lifecycle.evidence import NON_FIELD, Evidence, TransitionRefused, has_text
+from qualification.lifecycle.table import transitions_from
 from qualification.models import IcpRule, Lead, ReasonCode, ScoringRule, Segment, Stage
-from qualification.transitions import (
-    NON_FIELD,
-    Evidence,
-    TransitionRefused,
-    find_transition,
-    has_text,
-    transition_lead,
-    transitions_from,
-)
-
-from .models import Decision, ReviewItem, ReviewSession, RuleChangeProposal, Stratum
-from .sampling import sample_leads
+from review.models import Decision, ReviewItem, ReviewSession, RuleChangeProposal, Stratum
+from review.sampling import sample_leads
 
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 5, 60, 24
 

@@ -12,12 +12,11 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.decorators import role_required
-from qualification.csvutil import safe_cell
+from qualification.intake.csv_cells import safe_cell
+from qualification.lifecycle.evidence import Evidence, TransitionRefused
 from qualification.models import StageTransition
-from qualification.transitions import Evidence, TransitionRefused
-
-from . import services
-from .forms import (
+from review import services
+from review.forms import (
     CloseForm,
     DecisionForm,
     DeclineForm,
@@ -25,8 +24,8 @@ from .forms import (
     OpenSessionForm,
     ProposalForm,
 )
-from .metrics import funnel_report
-from .models import Decision, ReviewItem, ReviewSession, RuleChangeProposal
+from review.metrics import funnel_report
+from review.models import Decision, ReviewItem, ReviewSession, RuleChangeProposal
 
 SESSION_ROLES = (roles.MANAGER, roles.REVOPS, roles.SDR, roles.MARKETING)
 METRICS_ROLES = (roles.MANAGER, roles.MARKETING, roles.REVOPS)

@@ -1,8 +1,7 @@
 import pytest
 
 from accounts import roles
-
-from .factories import SegmentFactory, UserFactory
+from tests.factories import SegmentFactory, UserFactory
 
 
 @pytest.fixture

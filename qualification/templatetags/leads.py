@@ -13,10 +13,9 @@ from django.utils.safestring import mark_safe
 
 from accounts import roles
 from accounts.models import IcpTier
-
-from ..models import IntentBand, Lead, Segment, Stage
-from ..sla import business_hours_between
-from ..transitions import transition_label
+from qualification.lifecycle.business_hours import business_hours_between
+from qualification.lifecycle.table import transition_label
+from qualification.models import IntentBand, Lead, Segment, Stage
 
 register = template.Library()
 
@@ -24,10 +23,9 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def nav_links(context) -> list[dict]:
     """The pages this user may open, each marked current when it is the one being shown."""
+    from qualification.web.imports.views import VIEW_ROLES as IMPORT_ROLES
+    from qualification.web.lead_list.views import BOARD_ROLES, LEAD_LIST_ROLES, QUEUE_ROLES
     from review.views import METRICS_ROLES
-
-    from ..import_views import VIEW_ROLES as IMPORT_ROLES
-    from ..views import BOARD_ROLES, LEAD_LIST_ROLES, QUEUE_ROLES
 
     request = context.get("request")
     user = context.get("user")

@@ -8,9 +8,9 @@ from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from .. import queue
-from ..models import Lead
-from ..transitions import likely_survivors, survivor_groups
+from qualification.lifecycle.survivors import likely_survivors, survivor_groups
+from qualification.models import Lead
+from qualification.web.queue import services as queue
 
 register = template.Library()
 

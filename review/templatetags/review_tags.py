@@ -9,9 +9,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from qualification.models import Stage
-
-from ..models import RuleChangeProposal, Stratum
-from ..services import field_label
+from review.models import RuleChangeProposal, Stratum
+from review.services import field_label
 
 register = template.Library()
 
@@ -142,7 +141,7 @@ def reason_rows(report) -> list:
 @register.inclusion_tag("review/includes/sessions_panel.html", takes_context=True)
 def review_sessions_panel(context, limit: int = 6) -> dict:
     """The latest review sessions, for the board page that lists borderline leads."""
-    from ..views import _sessions
+    from review.views import _sessions
 
     user = context.get("user")
     return {

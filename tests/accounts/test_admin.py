@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, BuyingGroupRole, Contact
+from qualification.lifecycle.engine import transition_lead
+from qualification.lifecycle.evidence import Rule
 from qualification.models import (
     Activity,
     Checklist,
@@ -29,7 +31,6 @@ from qualification.models import (
     Stage,
     StageTransition,
 )
-from qualification.transitions import Rule, transition_lead
 from tests.factories import (
     AccountFactory,
     ActivityFactory,

@@ -11,6 +11,8 @@ from django.db.models import BaseConstraint
 from django.urls import reverse
 
 from accounts.models import Account
+from qualification.lifecycle.engine import transition_lead
+from qualification.lifecycle.evidence import Evidence
 from qualification.models import (
     Checklist,
     Framework,
@@ -22,7 +24,6 @@ from qualification.models import (
     Segment,
     Stage,
 )
-from qualification.transitions import Evidence, transition_lead
 from tests.accounts.test_admin import MAKERS, _form_data
 from tests.factories import LeadFactory, SegmentFactory, UserFactory, in_days, reason
 

@@ -12,8 +12,8 @@ from simple_history.models import registered_models
 
 from accounts import roles
 from accounts.models import Account, BuyingGroupRole, Contact
+from qualification.lifecycle.requirements import framework_gaps
 from qualification.models import OWNED_STAGES, Lead, Stage, StageTransition
-from qualification.transitions import framework_gaps
 from review.models import Decision, ReviewSession, RuleChangeProposal
 from review.services import MIN_SIZE
 

@@ -14,9 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
+from qualification.lifecycle.engine import transition_lead
+from qualification.lifecycle.evidence import Rule
+from qualification.lifecycle.notifications import send_lead_brief, send_sla_breach
+from qualification.lifecycle.table import TRANSITIONS
 from qualification.models import Stage
-from qualification.notifications import send_lead_brief, send_sla_breach
-from qualification.transitions import TRANSITIONS, Rule, transition_lead
 from tests.factories import (
     LeadFactory,
     SegmentFactory,

@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from qualification.lifecycle.evidence import Evidence, TransitionRefused
 from qualification.models import Lead, ScoringRule, Segment, Stage, StageTransition
-from qualification.transitions import Evidence, TransitionRefused
 from review.models import Decision, ReviewItem, ReviewSession, RuleChangeProposal, Stratum
 from review.sampling import candidates, month_bounds
 from review.services import (

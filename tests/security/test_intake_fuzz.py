@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Account, Contact
-from qualification.api import TEXT_FIELDS, issue_token
+from qualification.intake.web_form import TEXT_FIELDS, issue_token
 from qualification.models import ACTIVITY_EPOCH, Activity, IntakeRequest, IntakeSource, Lead
 from tests.factories import SegmentFactory
 

@@ -29,8 +29,7 @@ from tests.factories import (
     SegmentFactory,
     UserFactory,
 )
-
-from .permissions import ADMIN_ROLES, PERMISSIONS, Rule
+from tests.security.permissions import ADMIN_ROLES, PERMISSIONS, Rule
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from qualification.api import issue_token
+from qualification.intake.web_form import issue_token
 from qualification.models import Activity, IntakeSource, Segment, Source, default_intake_kinds
 
 

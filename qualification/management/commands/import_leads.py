@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from qualification.importer import run_import_job
+from qualification.intake.import_jobs import run_import_job
 from qualification.models import ImportJob, Segment
 
 
@@ -63,7 +63,7 @@ class Command(BaseCommand):
             f"{job.refused_count:,} refused (import {job.pk})."
         )
         if options["report"]:
-            from qualification.importer import write_report
+            from qualification.intake.import_jobs import write_report
 
             with options["report"].open("w", newline="", encoding="utf-8") as stream:
                 write_report(job, stream)

@@ -1,0 +1,62 @@
+"""Celery tasks: each loads what it needs and calls one domain function. All are idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from qualification.jobs.sla_sweep import sweep_sla_breaches
+from qualification.lifecycle import notifications
+from qualification.scoring import intent as scoring
+from qualification.scoring import stage_rules
+
+
+@shared_task(name="qualification.tasks.score_and_route")
+def score_and_route(lead_ids: list[int]) -> dict:
+    """After new activity or intake: rescore the leads, then let the stage rules act."""
+    scoring.score_leads(lead_ids)
+    outcomes = stage_rules.apply_stage_rules(stage_rules.leads_for_stage_rules(lead_ids))
+    return dict(outcomes)
+
+
+@shared_task(name="qualification.tasks.email_lead_brief")
+def email_lead_brief(lead_id: int) -> bool:
+    """The handoff brief to the lead's owner, off the request that handed the lead over."""
+    return notifications.send_lead_brief(lead_id)
+
+
+@shared_task(name="qualification.tasks.nightly_rescore")
+def nightly_rescore() -> dict:
+    """Decay every score, then act on leads whose band now calls for it."""
+    updated = scoring.score_leads()
+    outcomes = stage_rules.apply_stage_rules(stage_rules.leads_for_stage_rules())
+    return {"rescored": updated, **outcomes}
+
+
+@shared_task(name="qualification.tasks.sweep_sla")
+def sweep_sla() -> int:
+    return sweep_sla_breaches()
+
+
+@shared_task(name="qualification.tasks.recycle_nurture")
+def recycle_nurture() -> int:
+    return stage_rules.recycle_due_leads()
+
+
+@shared_task(name="qualification.tasks.flag_stale")
+def flag_stale() -> dict:
+    flagged, cleared = stage_rules.flag_stale_leads()
+    return {"flagged": flagged, "cleared": cleared}
+
+
+@shared_task(name="qualification.tasks.apply_rules_after_import")
+def apply_rules_after_import(lead_ids: list[int]) -> dict:
+    """Imported leads are scored as they land; the stage rules then act on them here."""
+    outcomes = stage_rules.apply_stage_rules(stage_rules.leads_for_stage_rules(lead_ids))
+    return dict(outcomes)
+
+
+@shared_task(name="qualification.tasks.run_import")
+def run_import(job_id: int) -> None:
+    from qualification.intake.import_jobs import run_import_job
+
+    run_import_job(job_id)

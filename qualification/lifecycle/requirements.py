@@ -1,0 +1,262 @@
+"""The checks a transition's table row names, each reading one RequirementContext."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from accounts.models import BuyingGroupRole, IcpTier
+from qualification.lifecycle.evidence import Actor, Evidence, has_text
+from qualification.lifecycle.survivors import may_survive
+from qualification.models import (
+    Checklist,
+    ChecklistAnswer,
+    IntentBand,
+    Lead,
+    ReasonCode,
+    Stage,
+)
+
+
+@dataclass
+class Check:
+    """What a requirement looks at: the lead as it would be, the actor and the clock."""
+
+    lead: Lead
+    evidence: Evidence
+    actor: Actor
+    now: dt.datetime
+
+    def value(self, name: str):
+        given = getattr(self.evidence, name)
+        if given is not None:
+            return given
+        return getattr(self.lead, name, None)
+
+    @property
+    def today(self) -> dt.date:
+        return timezone.localdate(self.now)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    field: str
+    label: str  # what the lead page shows as still needed
+    problem: Callable[[Check], str | None]  # a message when unmet, else None
+
+
+def _has_text(check: Check, name: str) -> bool:
+    return has_text(check.value(name))
+
+
+def required_text(name: str, label: str, message: str) -> Requirement:
+    return Requirement(name, label, lambda c: None if _has_text(c, name) else message)
+
+
+# Requirements ------------------------------------------------------------------------------
+
+
+def account_domain(c: Check) -> str | None:
+    account = c.lead.account
+    if account is None or not account.domain:
+        return "the lead needs an account with a domain"
+    return None
+
+
+def fit(c: Check) -> str | None:
+    if c.lead.fit_tier in (IcpTier.A, IcpTier.B) or _has_text(c, "fit_override"):
+        return None
+    tier = c.lead.get_fit_tier_display() if c.lead.fit_tier else "unscored"
+    return f"fit tier must be A or B (it is {tier}), or give a written override"
+
+
+def score(c: Check) -> str | None:
+    threshold = c.lead.segment.mql_threshold
+    if c.lead.intent_score >= threshold or has_text(c.evidence.manual_review_decision):
+        return None
+    return (
+        f"intent score {c.lead.intent_score} is under the MQL threshold of {threshold}; "
+        "a manual-review decision is required"
+    )
+
+
+def owner(c: Check) -> str | None:
+    return None if c.value("owner") is not None else "an owner is required"
+
+
+def icp_confirmed(c: Check) -> str | None:
+    return None if c.evidence.icp_confirmed else "confirm the account fits the ICP"
+
+
+def next_action_due(c: Check) -> str | None:
+    due = c.value("next_action_due")
+    if due is None:
+        return "a due date for the next action is required"
+    if due < c.today:
+        return "the next action's due date cannot be in the past"
+    return None
+
+
+def reason_code(applies: Callable[[ReasonCode], bool], context: str) -> Callable:
+    def problem(c: Check) -> str | None:
+        code = c.evidence.reason_code
+        if code is None:
+            return "reason code is required"
+        if not code.active or not applies(code):
+            return f"reason code “{code.label}” does not apply to {context}"
+        return None
+
+    return problem
+
+
+def not_a_timing_code(c: Check) -> str | None:
+    code = c.evidence.reason_code
+    if code is not None and code.requires_recycle_date:
+        return f"“{code.label}” sends a lead to nurture with a recycle date, not to disqualified"
+    return None
+
+
+def timing_code(c: Check) -> str | None:
+    """Rejecting to nurture takes a code that schedules a return (`timing`, or any code RevOps
+    marks as needing a recycle date)."""
+    code = c.evidence.reason_code
+    if code is None:
+        return "reason code is required"
+    if not code.active or not code.for_rejection or not code.requires_recycle_date:
+        return f"“{code.label}” does not send a lead to nurture; use a timing reason"
+    return None
+
+
+def recycle_in_future(c: Check) -> str | None:
+    recycle_on = c.evidence.recycle_on
+    if recycle_on is None:
+        return "recycle date is required"
+    if recycle_on <= c.today:
+        return "recycle date must be in the future"
+    return None
+
+
+def surviving_lead(c: Check) -> str | None:
+    code = c.evidence.reason_code
+    if code is None or not code.requires_linked_lead:
+        return None
+    survivor = c.evidence.duplicate_of
+    if survivor is None:
+        return f"“{code.label}” needs the surviving lead"
+    if survivor.pk == c.lead.pk:
+        return "a lead cannot be a duplicate of itself"
+    if survivor.stage == Stage.DISQUALIFIED:
+        return "the surviving lead is itself disqualified"
+    if not may_survive(c.lead, survivor):
+        where = f"at {survivor.account.name}" if survivor.account_id else "with no account"
+        return (
+            "the surviving lead must be the same person or at the same account: "
+            f"{survivor.contact} {where} is neither"
+        )
+    return None
+
+
+def framework_gaps(lead: Lead) -> list[str]:
+    """For each discovery checklist of the lead, the SQL-required items not yet confirmed.
+
+    Empty when one checklist is at its minimum. With no checklist, one entry per framework.
+    """
+    checklists = Checklist.objects.filter(lead=lead).select_related("framework")
+    confirmed = set(
+        ChecklistAnswer.objects.filter(
+            checklist__lead=lead, status=ChecklistAnswer.Status.CONFIRMED
+        ).values_list("checklist__framework_id", "item_id")
+    )
+    gaps = []
+    for checklist in checklists:
+        framework = checklist.framework
+        missing = [
+            item.label.lower()
+            for item in framework.items.all()
+            if item.required_for_sql and (framework.pk, item.pk) not in confirmed
+        ]
+        if not missing:
+            return []
+        gaps.append(f"{framework.name}: {', '.join(missing)} confirmed")
+    return gaps
+
+
+def framework_minimum(c: Check) -> str | None:
+    gaps = framework_gaps(c.lead)
+    if not gaps and Checklist.objects.filter(lead=c.lead).exists():
+        return None
+    if not gaps:
+        return "a discovery framework at its minimum is required (start a checklist)"
+    return "discovery is not at its minimum — " + "; ".join(gaps)
+
+
+def buying_group_size(lead: Lead) -> int:
+    if lead.account_id is None:
+        return 0
+    return (
+        BuyingGroupRole.objects.filter(account_id=lead.account_id)
+        .values("contact_id")
+        .distinct()
+        .count()
+    )
+
+
+def buying_group(c: Check) -> str | None:
+    if buying_group_size(c.lead) >= 2 or _has_text(c, "single_thread_override"):
+        return None
+    return (
+        "at least two buying-group contacts must be mapped, "
+        "or give a written single-thread override"
+    )
+
+
+def next_meeting(c: Check) -> str | None:
+    meeting = c.value("next_meeting_on")
+    if meeting is None:
+        return "a next meeting date is required"
+    if meeting < c.now:
+        return "the next meeting cannot be in the past"
+    return None
+
+
+def amount(c: Check) -> str | None:
+    amount = c.value("amount_estimate")
+    if amount is None:
+        return "an amount estimate is required"
+    if amount <= 0:
+        return "the amount estimate must be more than zero"
+    return None
+
+
+def close_date(c: Check) -> str | None:
+    close = c.value("expected_close_date")
+    if close is None:
+        return "an expected close date is required"
+    if close < c.today:
+        return "the expected close date cannot be in the past"
+    return None
+
+
+def economic_buyer(c: Check) -> str | None:
+    if (
+        c.lead.account_id
+        and BuyingGroupRole.objects.filter(
+            account_id=c.lead.account_id, role=BuyingGroupRole.Role.ECONOMIC_BUYER
+        ).exists()
+    ):
+        return None
+    return "an economic buyer must be identified in the buying group"
+
+
+def recycle_due_or_intent_high(c: Check) -> str | None:
+    if c.lead.intent_band == IntentBand.HIGH:
+        return None
+    if c.lead.recycle_on is not None and c.lead.recycle_on <= c.today:
+        return None
+    return "the recycle date has not come and intent is not high"
+
+
+NOTE = required_text("note", "a note", "a note is required")

@@ -1,0 +1,231 @@
+"""The transition table: the only description of who may move a lead where, with what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from qualification.lifecycle.evidence import Actor, Rule
+from qualification.lifecycle.requirements import (
+    NOTE,
+    Requirement,
+    account_domain,
+    amount,
+    buying_group,
+    close_date,
+    economic_buyer,
+    fit,
+    framework_minimum,
+    icp_confirmed,
+    next_action_due,
+    next_meeting,
+    not_a_timing_code,
+    owner,
+    reason_code,
+    recycle_due_or_intent_high,
+    recycle_in_future,
+    required_text,
+    score,
+    surviving_lead,
+    timing_code,
+)
+from qualification.lifecycle.scope import scope_refusal
+from qualification.models import (
+    OPEN_STAGES,
+    Lead,
+    Stage,
+)
+
+# The table ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str  # the row's key in code, forms and the audit rows; people read `label`
+    label: str
+    sources: frozenset[str]
+    target: str
+    permission: str | None  # a Django permission (app_label.codename) that lets a person act
+    owner_may: bool = False  # the lead's owner may act without the permission
+    rules_may: bool = False  # an automated rule may act
+    requirements: tuple[Requirement, ...] = field(default=())
+
+    def allows(self, actor: Actor, lead: Lead) -> bool:
+        if isinstance(actor, Rule):
+            return self.rules_may
+        if not actor.is_active:
+            return False
+        if scope_refusal(user=actor, lead=lead):
+            return False  # an MQL outside the SDR's part of the queue, however they reach it
+        if self.owner_may and lead.owner_id is not None and lead.owner_id == actor.pk:
+            return True
+        return self.permission is not None and actor.has_perm(self.permission)
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        "mark-mql",
+        "Mark MQL",
+        frozenset({Stage.NEW}),
+        Stage.MQL,
+        "qualification.mark_mql",
+        rules_may=True,
+        requirements=(
+            Requirement("account", "an account with a domain", account_domain),
+            Requirement(
+                "source", "a source", lambda c: None if c.lead.source else "the lead needs a source"
+            ),
+            Requirement("fit_override", "fit tier A or B, or an override", fit),
+            Requirement("manual_review_decision", "score at the MQL threshold, or a review", score),
+        ),
+    ),
+    Transition(
+        "accept",
+        "Accept into SAL",
+        frozenset({Stage.MQL}),
+        Stage.SAL,
+        "qualification.accept_mql",
+        requirements=(
+            Requirement("owner", "an owner", owner),
+            Requirement("icp_confirmed", "ICP confirmed", icp_confirmed),
+            required_text("next_action", "a next action", "a next action is required"),
+            Requirement("next_action_due", "the next action's due date", next_action_due),
+        ),
+    ),
+    Transition(
+        "reject-to-nurture",
+        "Reject to nurture",
+        frozenset({Stage.MQL}),
+        Stage.NURTURE,
+        "qualification.reject_mql",
+        requirements=(
+            Requirement("reason_code", "reason code “timing”", timing_code),
+            Requirement("recycle_on", "a recycle date in the future", recycle_in_future),
+            NOTE,
+        ),
+    ),
+    Transition(
+        "reject",
+        "Reject",
+        frozenset({Stage.MQL}),
+        Stage.DISQUALIFIED,
+        "qualification.reject_mql",
+        requirements=(
+            Requirement(
+                "reason_code",
+                "a rejection reason code",
+                reason_code(lambda code: code.for_rejection, "an SDR rejection"),
+            ),
+            Requirement(
+                "reason_code", "a reason code that does not need nurture", not_a_timing_code
+            ),
+            NOTE,
+            Requirement("duplicate_of", "the surviving lead, for duplicates", surviving_lead),
+        ),
+    ),
+    Transition(
+        "promote-sql",
+        "Promote to SQL",
+        frozenset({Stage.SAL}),
+        Stage.SQL,
+        "qualification.promote_sql",
+        requirements=(
+            Requirement("framework", "a discovery framework at its minimum", framework_minimum),
+            Requirement(
+                "single_thread_override",
+                "a second buying-group contact, or an override",
+                buying_group,
+            ),
+            Requirement("next_meeting_on", "a next meeting date", next_meeting),
+        ),
+    ),
+    Transition(
+        "promote-opportunity",
+        "Promote to opportunity",
+        frozenset({Stage.SQL}),
+        Stage.OPPORTUNITY,
+        "qualification.promote_opportunity",
+        requirements=(
+            Requirement("amount_estimate", "an amount estimate", amount),
+            Requirement("expected_close_date", "an expected close date", close_date),
+            Requirement("economic_buyer", "an economic buyer", economic_buyer),
+            required_text(
+                "mutual_next_step", "a mutual next step", "a mutual next step is required"
+            ),
+        ),
+    ),
+    Transition(
+        "park",
+        "Park in nurture",
+        frozenset(OPEN_STAGES),
+        Stage.NURTURE,
+        "qualification.act_on_any_lead",
+        owner_may=True,
+        rules_may=True,
+        requirements=(
+            Requirement("recycle_on", "a recycle date in the future", recycle_in_future),
+            Requirement(
+                "reason_code",
+                "a reason code",
+                reason_code(
+                    lambda code: code.for_disqualification or code.for_lost, "parking a lead"
+                ),
+            ),
+        ),
+    ),
+    Transition(
+        "disqualify",
+        "Disqualify",
+        frozenset(OPEN_STAGES),
+        Stage.DISQUALIFIED,
+        "qualification.act_on_any_lead",
+        owner_may=True,
+        rules_may=True,
+        requirements=(
+            Requirement(
+                "reason_code",
+                "a reason code",
+                reason_code(
+                    lambda code: code.for_disqualification or code.for_lost, "disqualification"
+                ),
+            ),
+            Requirement(
+                "reason_code", "a reason code that does not need nurture", not_a_timing_code
+            ),
+            NOTE,
+            Requirement("duplicate_of", "the surviving lead, for duplicates", surviving_lead),
+        ),
+    ),
+    Transition(
+        "recycle",
+        "Recycle",
+        frozenset({Stage.NURTURE}),
+        Stage.MQL,
+        None,
+        rules_may=True,
+        requirements=(
+            Requirement(
+                "recycle_on",
+                "the recycle date reached, or high intent",
+                recycle_due_or_intent_high,
+            ),
+        ),
+    ),
+    Transition(
+        "reopen",
+        "Reopen",
+        frozenset({Stage.DISQUALIFIED}),
+        Stage.MQL,
+        "qualification.reopen_lead",
+        requirements=(NOTE,),
+    ),
+)
+
+
+def transition_label(name: str) -> str:
+    """What people read for the row named `name` (an audit row's `name`)."""
+    row = next((row for row in TRANSITIONS if row.name == name), None)
+    return row.label if row else name.replace("-", " ").capitalize()
+
+
+def transitions_from(stage: str) -> list[Transition]:
+    return [row for row in TRANSITIONS if stage in row.sources]

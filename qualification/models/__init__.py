@@ -1,0 +1,40 @@
+"""The tables of the one `qualification` app label, split by concern and re-exported here."""
+
+from qualification.models.activities import (  # noqa: F401
+    ACTIVITY_EPOCH,
+    ACTIVITY_LEEWAY,
+    SALES_TOUCHES,
+    Activity,
+    activity_time_problem,
+    validate_activity_time,
+)
+from qualification.models.discovery import (  # noqa: F401
+    Checklist,
+    ChecklistAnswer,
+    DiscoveryNote,
+    Framework,
+    FrameworkItem,
+)
+from qualification.models.history import SlaBreachNotice, StageTransition  # noqa: F401
+from qualification.models.intake import (  # noqa: F401
+    ImportJob,
+    ImportJobQuerySet,
+    ImportRow,
+    IntakeRequest,
+    IntakeSource,
+    default_intake_kinds,
+    validate_activity_kinds,
+)
+from qualification.models.leads import (  # noqa: F401
+    OPEN_STAGES,
+    OWNED_STAGES,
+    IntentBand,
+    Lead,
+    LeadQuerySet,
+    Motion,
+    ReasonCode,
+    Segment,
+    Source,
+    Stage,
+)
+from qualification.models.rules import IcpRule, IcpSettings, ScoringRule  # noqa: F401

@@ -1,0 +1,110 @@
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.vary import vary_on_headers
+
+from accounts import roles
+from accounts.decorators import role_required
+from qualification.models import ImportRow, Lead, Stage, StageTransition
+from qualification.web.lead_list.filters import LeadListFilter
+
+# Who may open each page; the navigation reads the same tuples.
+QUEUE_ROLES = (roles.SDR, roles.MANAGER, roles.REVOPS)
+LEAD_LIST_ROLES = (roles.AE, roles.SDR, roles.MANAGER, roles.REVOPS, roles.MARKETING)
+BOARD_ROLES = (roles.MANAGER, roles.REVOPS, roles.MARKETING)
+
+PAGE_SIZE = 50
+BOARD_LIMIT = 50
+REJECTIONS = ("reject", "reject-to-nurture")
+RECENT_REJECTION_DAYS = 30
+
+
+def home_url(user) -> str | None:
+    """Where a user starts: the first of their roles, in this order, decides."""
+    held = roles.user_roles(user)
+    if roles.SDR in held:
+        return reverse("qualification:queue")
+    if roles.AE in held:
+        return reverse("qualification:lead-list")
+    if roles.MANAGER in held:
+        return reverse("qualification:board")
+    if roles.REVOPS in held:
+        return reverse("admin:index") if user.is_staff else reverse("qualification:lead-list")
+    if roles.MARKETING in held:
+        return reverse("qualification:lead-list")
+    if user.is_superuser:
+        return reverse("admin:index")
+    return None
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    url = home_url(request.user)
+    if url is None:
+        return render(request, "home.html")
+    return redirect(url)
+
+
+@role_required(*LEAD_LIST_ROLES)
+@vary_on_headers("HX-Request")
+def lead_list(request: HttpRequest) -> HttpResponse:
+    data = request.GET.copy()
+    # An AE works their own book; everyone else starts from the whole pipeline.
+    mine = roles.AE in roles.user_roles(request.user)
+    if "owner" not in data:
+        data["owner"] = LeadListFilter.MINE if mine else LeadListFilter.EVERYONE
+    if "order" not in data:
+        data["order"] = LeadListFilter.BY_STAGE if mine else LeadListFilter.NEWEST
+    filters = LeadListFilter(
+        data, queryset=Lead.objects.with_brief().order_by("-created_at", "-pk"), request=request
+    )
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    by_stage = dict(
+        filters.qs.order_by()
+        .values("stage")
+        .annotate(count=Count("pk"))
+        .values_list("stage", "count")
+    )
+    stage_counts = [(stage, by_stage[stage]) for stage in Stage.values if stage in by_stage]
+    outcome = filters.form.cleaned_data.get("outcome")
+    context = {
+        "filters": filters,
+        "page": page,
+        "now": timezone.now(),
+        "stage_counts": stage_counts,
+        "from_import": filters.form.cleaned_data.get("import_job"),
+        "import_outcome": outcome and ImportRow.Outcome(outcome).label,
+    }
+    template = "qualification/lead_list.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#lead-results"
+    return render(request, template, context)
+
+
+@role_required(*BOARD_ROLES)
+def review_board(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    review = Lead.objects.filter(manual_review=True).with_brief().order_by("-created_at", "-pk")
+    rejections = (
+        StageTransition.objects.filter(
+            name__in=REJECTIONS, occurred_at__gte=now - dt.timedelta(days=RECENT_REJECTION_DAYS)
+        )
+        .select_related("lead__contact", "lead__account", "lead__segment", "actor", "reason_code")
+        .order_by("-occurred_at", "-pk")
+    )
+    return render(
+        request,
+        "qualification/review_board.html",
+        {
+            "review_leads": review[:BOARD_LIMIT],
+            "review_total": review.count(),
+            "rejections": rejections[:BOARD_LIMIT],
+            "rejection_total": rejections.count(),
+            "rejection_days": RECENT_REJECTION_DAYS,
+            "now": now,
+        },
+    )

@@ -1,0 +1,252 @@
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import IcpTier
+from qualification.jobs.sla_sweep import sweep_sla_breaches
+from qualification.jobs.tasks import score_and_route
+from qualification.models import Lead, SlaBreachNotice, Stage, StageTransition
+from qualification.routing.decisions import route_lead
+from qualification.scoring.stage_rules import (
+    apply_stage_rule,
+    flag_stale_leads,
+    leads_for_stage_rules,
+    recycle_due_leads,
+)
+from tests.factories import (
+    AccountFactory,
+    ActivityFactory,
+    LeadFactory,
+    SegmentFactory,
+    UserFactory,
+    in_days,
+    reason,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def segment(sdr):
+    segment = SegmentFactory(slug="core", name="Core")
+    segment.sdrs.add(sdr)
+    return segment
+
+
+class TestStageRules:
+    def test_a_fit_lead_at_the_threshold_becomes_an_mql_through_the_engine(self, segment, sdr):
+        lead = LeadFactory(segment=segment, intent_score=70, fit_tier=IcpTier.B)
+
+        assert apply_stage_rule(lead) == "mql"
+
+        lead.refresh_from_db()
+        assert lead.stage == Stage.MQL and lead.owner == sdr
+        transition = StageTransition.objects.get(lead=lead)
+        assert (transition.name, transition.rule, transition.actor) == (
+            "mark-mql",
+            "intent-score",
+            None,
+        )
+
+    def test_a_lead_under_the_floor_goes_to_nurture_with_a_recycle_date(self, segment):
+        lead = LeadFactory(segment=segment, intent_score=39)
+
+        assert apply_stage_rule(lead) == "nurture"
+
+        lead.refresh_from_db()
+        assert lead.stage == Stage.NURTURE
+        assert lead.recycle_on == in_days(segment.nurture_recycle_days)
+        assert lead.reason_code.code == "low_intent"
+        assert lead.transitions.get().rule == "nurture-floor"
+
+    def test_a_lead_in_the_band_is_flagged_for_manual_review_and_stays_new(self, segment):
+        lead = LeadFactory(segment=segment, intent_score=55)
+
+        assert apply_stage_rule(lead) == "manual_review"
+
+        lead.refresh_from_db()
+        assert lead.stage == Stage.NEW and lead.manual_review
+        assert not lead.transitions.exists()
+
+    def test_high_intent_with_poor_fit_waits_for_a_person(self, segment):
+        lead = LeadFactory(segment=segment, intent_score=90, fit_tier=IcpTier.C)
+        assert apply_stage_rule(lead) == "manual_review"
+        assert Lead.objects.get(pk=lead.pk).stage == Stage.NEW
+
+    def test_a_lead_the_engine_refuses_is_flagged_not_forced(self, segment):
+        lead = LeadFactory(segment=segment, intent_score=95, account=None)
+        assert apply_stage_rule(lead) == "manual_review"
+        assert Lead.objects.get(pk=lead.pk).stage == Stage.NEW
+
+    def test_the_segments_own_thresholds_decide(self, sdr):
+        strict = SegmentFactory(slug="strict", mql_threshold=90, nurture_floor=60)
+        lead = LeadFactory(segment=strict, intent_score=75)
+        assert apply_stage_rule(lead) == "manual_review"
+
+    def test_an_intent_spike_brings_a_nurtured_lead_back(self, segment):
+        lead = LeadFactory(
+            segment=segment,
+            stage=Stage.NURTURE,
+            recycle_on=in_days(60),
+            reason_code=reason("timing"),
+            intent_band="high",
+        )
+        assert apply_stage_rule(lead) == "mql"
+        assert lead.transitions.get().rule == "intent-spike"
+
+    def test_only_new_and_spiking_nurture_leads_are_considered(self, segment):
+        new = LeadFactory(segment=segment)
+        quiet = LeadFactory(
+            segment=segment, stage=Stage.NURTURE, recycle_on=in_days(9), intent_band="low"
+        )
+        LeadFactory(segment=segment, stage=Stage.MQL)
+        assert list(leads_for_stage_rules()) == [new]
+        assert quiet not in leads_for_stage_rules()
+
+
+class TestScoreAndRoute:
+    def test_activity_scores_then_the_rules_route_the_lead(self, segment, sdr):
+        account = AccountFactory(icp_tier=IcpTier.A)
+        lead = LeadFactory(
+            segment=segment, account=account, contact__account=account, intent_score=0
+        )
+        for kind in ("pricing_page", "demo_request", "security_page"):
+            ActivityFactory(lead=lead, kind=kind)
+
+        outcomes = score_and_route.delay([lead.pk]).get()
+
+        lead.refresh_from_db()
+        assert outcomes == {"mql": 1}
+        assert lead.intent_score == 80 and lead.stage == Stage.MQL and lead.owner == sdr
+        assert "Tier A ICP" in lead.score_explanation
+
+    def test_a_lead_never_scored_is_scored_before_the_rules_act(self, segment, sdr):
+        account = AccountFactory(icp_tier=IcpTier.A)
+        lead = LeadFactory(
+            segment=segment,
+            account=account,
+            contact__account=account,
+            intent_score=0,
+            intent_band="low",
+            scored_at=None,
+        )
+        for kind in ("pricing_page", "demo_request", "security_page"):
+            ActivityFactory(lead=lead, kind=kind)
+
+        assert apply_stage_rule(lead) == "mql"
+
+        transition = StageTransition.objects.get(lead=lead)
+        assert transition.evidence["intent_score"] == 80
+        assert Lead.objects.get(pk=lead.pk).scored_at is not None
+
+
+class TestRouting:
+    def test_a_contact_at_an_owned_account_goes_to_the_account_owner(self, segment, ae):
+        lead = LeadFactory(segment=segment, account=AccountFactory(owner=ae))
+        assert route_lead(lead) == ae
+        assert lead.history.first().history_change_reason == "Routed to ae (account owner)"
+
+    def test_otherwise_the_least_loaded_sdr_of_the_segment_gets_it(self, segment, sdr):
+        busy = sdr
+        free = UserFactory(username="free", role="SDR")
+        segment.sdrs.add(free)
+        LeadFactory(segment=segment, stage=Stage.MQL, owner=busy)
+
+        lead = LeadFactory(segment=segment)
+        assert route_lead(lead) == free
+
+    def test_round_robin_alternates_between_equally_loaded_sdrs(self, segment, sdr):
+        other = UserFactory(username="other", role="SDR")
+        segment.sdrs.add(other)
+        owners = []
+        for _ in range(4):
+            lead = LeadFactory(segment=segment, stage=Stage.MQL)
+            owners.append(route_lead(lead))
+        assert owners.count(sdr) == 2 and owners.count(other) == 2
+
+    def test_an_uncovered_territory_is_left_unassigned(self, segment):
+        segment.territories = ["EMEA"]
+        segment.save()
+        lead = LeadFactory(segment=segment, account=AccountFactory(territory="APAC"))
+        assert route_lead(lead) is None
+        assert Lead.objects.get(pk=lead.pk).owner is None
+
+    def test_the_new_owner_is_emailed_the_brief(
+        self, segment, sdr, django_capture_on_commit_callbacks
+    ):
+        lead = LeadFactory(segment=segment, form_answers={"Team size": "40"})
+        with django_capture_on_commit_callbacks(execute=True):
+            route_lead(lead)
+        assert len(mail.outbox) == 1
+        assert mail.outbox[0].to == [sdr.email]
+        assert "Team size: 40" in mail.outbox[0].body
+
+
+class TestJobs:
+    def test_the_recycle_job_returns_due_leads_once(self, segment):
+        due = LeadFactory(
+            segment=segment,
+            stage=Stage.NURTURE,
+            recycle_on=in_days(0),
+            reason_code=reason("timing"),
+        )
+        LeadFactory(
+            segment=segment,
+            stage=Stage.NURTURE,
+            recycle_on=in_days(3),
+            reason_code=reason("timing"),
+        )
+
+        assert recycle_due_leads() == 1
+        assert recycle_due_leads() == 0
+        due.refresh_from_db()
+        assert due.stage == Stage.MQL
+        assert due.transitions.get().rule == "recycle"
+
+    def test_the_sla_sweep_notifies_each_breach_once(
+        self, segment, sdr, manager, django_capture_on_commit_callbacks
+    ):
+        late = LeadFactory(
+            segment=segment,
+            stage=Stage.MQL,
+            owner=sdr,
+            sla_due_at=timezone.now() - dt.timedelta(minutes=5),
+        )
+        LeadFactory(
+            segment=segment, stage=Stage.MQL, sla_due_at=timezone.now() + dt.timedelta(hours=1)
+        )
+
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sweep_sla_breaches() == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sweep_sla_breaches() == 0
+
+        assert SlaBreachNotice.objects.get().lead == late
+        assert len(mail.outbox) == 1
+        assert set(mail.outbox[0].to) == {sdr.email, manager.email}
+
+    def test_a_new_sla_window_gets_its_own_notice(self, segment):
+        lead = LeadFactory(
+            segment=segment, stage=Stage.MQL, sla_due_at=timezone.now() - dt.timedelta(hours=3)
+        )
+        sweep_sla_breaches()
+        Lead.objects.filter(pk=lead.pk).update(sla_due_at=timezone.now() - dt.timedelta(hours=1))
+        assert sweep_sla_breaches() == 1
+
+    def test_stale_open_leads_are_flagged_and_unflagged(self, segment):
+        old = timezone.now() - dt.timedelta(days=30)
+        quiet = LeadFactory(segment=segment, stage=Stage.MQL, stage_entered_at=old)
+        busy = LeadFactory(
+            segment=segment, stage=Stage.MQL, stage_entered_at=old, last_activity_at=timezone.now()
+        )
+        fresh = LeadFactory(segment=segment, stage=Stage.MQL)
+
+        assert flag_stale_leads() == (1, 0)
+        assert flag_stale_leads() == (0, 0)
+        Lead.objects.filter(pk=quiet.pk).update(last_activity_at=timezone.now())
+        assert flag_stale_leads() == (0, 1)
+        for lead in (quiet, busy, fresh):
+            lead.refresh_from_db()
+            assert lead.stale_since is None
