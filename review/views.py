@@ -3,14 +3,14 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import roles
+from accounts import access, roles
 from accounts.decorators import role_required
 from qualification.intake.csv_cells import safe_cell
 from qualification.lifecycle.evidence import Evidence, TransitionRefused
@@ -26,24 +26,15 @@ from review.forms import (
 )
 from review.metrics import funnel_report
 from review.models import Decision, ReviewItem, ReviewSession, RuleChangeProposal
-
-SESSION_ROLES = (roles.MANAGER, roles.REVOPS, roles.SDR, roles.MARKETING)
-METRICS_ROLES = (roles.MANAGER, roles.MARKETING, roles.REVOPS)
+from review.selectors import sessions_with_progress
 
 
-def _sessions():
-    return ReviewSession.objects.select_related("opened_by", "closed_by").annotate(
-        leads=Count("items", distinct=True),
-        decided=Count("items", filter=~Q(items__decision=Decision.PENDING), distinct=True),
-    )
-
-
-@role_required(*SESSION_ROLES)
+@role_required(*access.REVIEW_SESSION_ROLES)
 def session_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "review/session_list.html",
-        {"sessions": _sessions(), "form": OpenSessionForm(initial=_default_month())},
+        {"sessions": sessions_with_progress(), "form": OpenSessionForm(initial=_default_month())},
     )
 
 
@@ -72,7 +63,10 @@ def open_session(request: HttpRequest) -> HttpResponse:
             )
             return redirect("review:session", session.pk)
     return render(
-        request, "review/session_list.html", {"sessions": _sessions(), "form": form}, status=422
+        request,
+        "review/session_list.html",
+        {"sessions": sessions_with_progress(), "form": form},
+        status=422,
     )
 
 
@@ -213,7 +207,7 @@ def _session(pk: int) -> ReviewSession:
     return get_object_or_404(ReviewSession.objects.select_related("opened_by", "closed_by"), pk=pk)
 
 
-@role_required(*SESSION_ROLES)
+@role_required(*access.REVIEW_SESSION_ROLES)
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, TEMPLATE, _session_context(request, _session(pk)))
 
@@ -261,7 +255,7 @@ def _done(
     return render(request, f"{TEMPLATE}#changed", context)
 
 
-@role_required(*SESSION_ROLES)
+@role_required(*access.REVIEW_SESSION_ROLES)
 @require_POST
 def decide(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = get_object_or_404(
@@ -298,7 +292,7 @@ def decide(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     )
 
 
-@role_required(*SESSION_ROLES)
+@role_required(*access.REVIEW_SESSION_ROLES)
 @require_POST
 def propose(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(pk)
@@ -416,7 +410,7 @@ def _report(request: HttpRequest):
     return form, funnel_report(start=data["start"], end=data["end"], dimension=data["by"])
 
 
-@role_required(*METRICS_ROLES)
+@role_required(*access.METRICS.roles)
 def metrics(request: HttpRequest) -> HttpResponse:
     form, report = _report(request)
     return render(
@@ -443,7 +437,7 @@ def _hours(value) -> str:
     return "" if value is None else f"{value.total_seconds() / 3600:.2f}"
 
 
-@role_required(*METRICS_ROLES)
+@role_required(*access.METRICS.roles)
 def metrics_csv(request: HttpRequest) -> HttpResponse:
     form, report = _report(request)
     if report is None:

@@ -6,12 +6,11 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.conf import settings
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from accounts import roles
+from accounts import access, roles
 from accounts.models import IcpTier
 from qualification.lifecycle.business_hours import business_hours_between
 from qualification.lifecycle.table import transition_label
@@ -23,31 +22,11 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def nav_links(context) -> list[dict]:
     """The pages this user may open, each marked current when it is the one being shown."""
-    from qualification.web.imports.views import VIEW_ROLES as IMPORT_ROLES
-    from qualification.web.lead_list.views import BOARD_ROLES, LEAD_LIST_ROLES, QUEUE_ROLES
-    from review.views import METRICS_ROLES
-
-    request = context.get("request")
-    user = context.get("user")
-    if request is None or user is None or not user.is_authenticated:
+    request, user = context.get("request"), context.get("user")
+    if request is None or user is None:
         return []
-    pages = [
-        ("Queue", "qualification:queue", QUEUE_ROLES),
-        ("Leads", "qualification:lead-list", LEAD_LIST_ROLES),
-        ("Review board", "qualification:board", BOARD_ROLES),
-        ("Metrics", "review:metrics", METRICS_ROLES),
-        ("Imports", "qualification:import-list", IMPORT_ROLES),
-    ]
     match = getattr(request, "resolver_match", None)
-    current = match.view_name if match else ""
-    links = [
-        {"label": label, "url": reverse(name), "current": current == name}
-        for label, name, allowed in pages
-        if roles.has_role(user, *allowed)
-    ]
-    if user.is_staff:
-        links.append({"label": "Admin", "url": reverse("admin:index"), "current": False})
-    return links
+    return access.navigation(user, current=match.view_name if match else "")
 
 
 @register.simple_tag

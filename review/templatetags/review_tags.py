@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 
 from qualification.models import Stage
 from review.models import RuleChangeProposal, Stratum
+from review.selectors import sessions_with_progress
 from review.services import field_label
 
 register = template.Library()
@@ -141,10 +142,8 @@ def reason_rows(report) -> list:
 @register.inclusion_tag("review/includes/sessions_panel.html", takes_context=True)
 def review_sessions_panel(context, limit: int = 6) -> dict:
     """The latest review sessions, for the board page that lists borderline leads."""
-    from review.views import _sessions
-
     user = context.get("user")
     return {
-        "sessions": list(_sessions()[:limit]),
+        "sessions": list(sessions_with_progress()[:limit]),
         "can_open": bool(user and user.has_perm("review.run_review")),
     }

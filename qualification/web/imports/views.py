@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts import roles
+from accounts import access, roles
 from accounts.decorators import role_required
 from qualification.intake.csv_files import NOT_UTF8_NOTE, ImportFileError, plan_file
 from qualification.intake.import_jobs import report_lines, resume_import_job
@@ -28,8 +28,6 @@ from qualification.jobs.tasks import run_import
 from qualification.models import ImportJob, ImportRow, Segment, Stage, StageTransition
 from qualification.web.lead_list.filters import LeadListFilter
 
-UPLOAD_ROLES = (roles.MARKETING, roles.REVOPS)
-VIEW_ROLES = (roles.MARKETING, roles.REVOPS, roles.MANAGER)
 REFUSED_SHOWN = 50
 NOT_UTF8_SHOWN = 20
 QUEUE_DOWN = (
@@ -88,7 +86,7 @@ def check_file(upload) -> None:
     upload.seek(0)
 
 
-@role_required(*VIEW_ROLES)
+@role_required(*access.IMPORTS.roles)
 def import_list(request: HttpRequest) -> HttpResponse:
     jobs = ImportJob.objects.select_related("segment", "uploaded_by")[:50]
     return render(
@@ -96,12 +94,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
         "qualification/imports/list.html",
         {
             "jobs": jobs,
-            "may_upload": roles.has_role(request.user, *UPLOAD_ROLES),
+            "may_upload": roles.has_role(request.user, *access.IMPORT_UPLOAD_ROLES),
         },
     )
 
 
-@role_required(*UPLOAD_ROLES)
+@role_required(*access.IMPORT_UPLOAD_ROLES)
 @require_http_methods(["GET", "POST"])
 def import_new(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -126,7 +124,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*UPLOAD_ROLES)
+@role_required(*access.IMPORT_UPLOAD_ROLES)
 @require_POST
 def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=pk)
@@ -147,7 +145,7 @@ def _start(request: HttpRequest, job: ImportJob) -> None:
         messages.error(request, f"Not imported yet: {QUEUE_DOWN}")
 
 
-@role_required(*VIEW_ROLES)
+@role_required(*access.IMPORTS.roles)
 @vary_on_headers("HX-Request")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("segment", "uploaded_by"), pk=pk)
@@ -155,7 +153,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "job": job,
         "percent": _percent(job),
-        "may_resume": resumable and roles.has_role(request.user, *UPLOAD_ROLES),
+        "may_resume": resumable and roles.has_role(request.user, *access.IMPORT_UPLOAD_ROLES),
         "interrupted": resumable and job.status != ImportJob.Status.FAILED,
         "stalled_minutes": round(settings.IMPORT_STALLED_AFTER.total_seconds() / 60),
     }
@@ -176,7 +174,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "qualification/imports/detail.html", context)
 
 
-@role_required(*VIEW_ROLES)
+@role_required(*access.IMPORTS.roles)
 def import_report(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     job = get_object_or_404(ImportJob, pk=pk)
     response = StreamingHttpResponse(report_lines(job), content_type="text/csv; charset=utf-8")

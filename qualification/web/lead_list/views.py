@@ -4,19 +4,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
-from accounts import roles
+from accounts import access, roles
 from accounts.decorators import role_required
 from qualification.models import ImportRow, Lead, Stage, StageTransition
 from qualification.web.lead_list.filters import LeadListFilter
-
-# Who may open each page; the navigation reads the same tuples.
-QUEUE_ROLES = (roles.SDR, roles.MANAGER, roles.REVOPS)
-LEAD_LIST_ROLES = (roles.AE, roles.SDR, roles.MANAGER, roles.REVOPS, roles.MARKETING)
-BOARD_ROLES = (roles.MANAGER, roles.REVOPS, roles.MARKETING)
 
 PAGE_SIZE = 50
 BOARD_LIMIT = 50
@@ -24,32 +18,14 @@ REJECTIONS = ("reject", "reject-to-nurture")
 RECENT_REJECTION_DAYS = 30
 
 
-def home_url(user) -> str | None:
-    """Where a user starts: the first of their roles, in this order, decides."""
-    held = roles.user_roles(user)
-    if roles.SDR in held:
-        return reverse("qualification:queue")
-    if roles.AE in held:
-        return reverse("qualification:lead-list")
-    if roles.MANAGER in held:
-        return reverse("qualification:board")
-    if roles.REVOPS in held:
-        return reverse("admin:index") if user.is_staff else reverse("qualification:lead-list")
-    if roles.MARKETING in held:
-        return reverse("qualification:lead-list")
-    if user.is_superuser:
-        return reverse("admin:index")
-    return None
-
-
 def home(request: HttpRequest) -> HttpResponse:
-    url = home_url(request.user)
+    url = access.home_url(request.user)
     if url is None:
         return render(request, "home.html")
     return redirect(url)
 
 
-@role_required(*LEAD_LIST_ROLES)
+@role_required(*access.LEAD_LIST.roles)
 @vary_on_headers("HX-Request")
 def lead_list(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
@@ -85,7 +61,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@role_required(*BOARD_ROLES)
+@role_required(*access.BOARD.roles)
 def review_board(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     review = Lead.objects.filter(manual_review=True).with_brief().order_by("-created_at", "-pk")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts import roles
+from accounts import access, roles
 from accounts.decorators import role_required
 from accounts.models import BuyingGroupRole
 from qualification.discovery import services as discovery
@@ -40,7 +40,6 @@ from qualification.web.lead_page.forms import (
 TEMPLATE = "qualification/lead_detail.html"
 TIMELINE_LIMIT = 100
 NOTES_LIMIT = 100
-WRITE_ROLES = (roles.AE, roles.SDR, roles.MANAGER)
 # The header the JavaScript looks for to tell a real save from, say, the login page that an
 # expired session is redirected to.
 AUTOSAVE_HEADER = "X-Autosave"
@@ -195,7 +194,7 @@ def _partial(
 
 
 @require_POST
-@role_required(*WRITE_ROLES)
+@role_required(*access.LEAD_WRITE_ROLES)
 def save_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     lead = _workable_lead(request, pk)
     item = get_object_or_404(FrameworkItem.objects.select_related("framework"), pk=item_pk)
@@ -225,7 +224,7 @@ def save_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*WRITE_ROLES)
+@role_required(*access.LEAD_WRITE_ROLES)
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _workable_lead(request, pk)
     form = NoteForm(request.POST)
@@ -242,7 +241,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*WRITE_ROLES)
+@role_required(*access.LEAD_WRITE_ROLES)
 def map_role(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _workable_lead(request, pk)
     _mapped, contacts = discovery.buying_group(lead)
@@ -286,7 +285,7 @@ def _role_of(lead: Lead, role_pk: int) -> BuyingGroupRole:
 
 
 @require_POST
-@role_required(*WRITE_ROLES)
+@role_required(*access.LEAD_WRITE_ROLES)
 def change_role(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     lead = _workable_lead(request, pk)
     role = _role_of(lead, role_pk)
@@ -306,7 +305,7 @@ def change_role(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*WRITE_ROLES)
+@role_required(*access.LEAD_WRITE_ROLES)
 def remove_role(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     lead = _workable_lead(request, pk)
     discovery.remove_buying_group_role(role=_role_of(lead, role_pk), actor=request.user)
@@ -317,7 +316,7 @@ def remove_role(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*WRITE_ROLES)
+@role_required(*access.LEAD_WRITE_ROLES)
 def move_lead(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _workable_lead(request, pk)
     name = request.POST.get("transition", "")

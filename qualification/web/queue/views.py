@@ -23,11 +23,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, reswap
 
+from accounts import access
 from accounts.decorators import role_required
 from qualification.lifecycle.evidence import Evidence, TransitionRefused
 from qualification.models import Lead, Stage, StageTransition
 from qualification.templatetags.leads import zoned_time
-from qualification.web.lead_list.views import QUEUE_ROLES
 from qualification.web.queue import services as queue
 from qualification.web.queue.filters import QueueFilter
 from qualification.web.queue.forms import AcceptForm, RejectForm
@@ -199,7 +199,7 @@ def _params_of(url: str) -> QueryDict:
 # The page ------------------------------------------------------------------------------------
 
 
-@role_required(*QUEUE_ROLES)
+@role_required(*access.QUEUE.roles)
 @require_GET
 @vary_on_headers("HX-Request")
 def sal_queue(request: HttpRequest) -> HttpResponse:
@@ -354,7 +354,7 @@ def _rejected_text(shown: Lead, record: StageTransition) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*QUEUE_ROLES)
+@role_required(*access.QUEUE.roles)
 @vary_on_headers("HX-Request")
 def accept_lead(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the accept form (in the row, or on the queue page). POST: accept the lead."""
@@ -396,7 +396,7 @@ def accept_lead(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*QUEUE_ROLES)
+@role_required(*access.QUEUE.roles)
 @vary_on_headers("HX-Request")
 def reject_lead(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the reject form (in the row, or on the queue page). POST: reject the lead."""
@@ -439,7 +439,7 @@ def reject_lead(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*QUEUE_ROLES)
+@role_required(*access.QUEUE.roles)
 def claim_next(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(ACCEPT_PERMISSION):
         raise PermissionDenied
