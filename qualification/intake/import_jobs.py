@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from qualification.intake.csv_files import (
     read_records,
 )
 from qualification.models import ImportJob, ImportRow
+from qualification.scoring.stage_rules import apply_stage_rules, leads_for_stage_rules
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,19 @@ def _row_message(plan: FilePlan, line: int, message: str) -> str:
     return message[:500]
 
 
-def run_import_job(job_id: int) -> ImportJob:
+# What follows a committed batch when the job applies the stage rules: given its lead ids.
+RulesAfterBatch = Callable[[list[int]], object]
+
+
+def apply_rules_on_commit(lead_ids: list[int]) -> None:
+    """The stage rules in this process once the batch commits (the Celery task instead queues
+    them, so workers apply them beside the import)."""
+    transaction.on_commit(lambda: apply_stage_rules(leads_for_stage_rules(lead_ids)))
+
+
+def run_import_job(
+    job_id: int, *, rules_after_batch: RulesAfterBatch = apply_rules_on_commit
+) -> ImportJob:
     """Import the job's file, or carry a stopped one on (see `ImportJob.objects.resumable`).
 
     A job already running, done or refused is left alone, and however many runs are started
@@ -84,7 +97,7 @@ def run_import_job(job_id: int) -> ImportJob:
         return job
     try:
         with _signs_of_life(job.pk):
-            _run(job)
+            _run(job, rules_after_batch=rules_after_batch)
     except ImportFileError as error:
         _finish(job, ImportJob.Status.FAILED, error=str(error))
     except Exception:
@@ -108,7 +121,7 @@ def resume_import_job(*, job: ImportJob, now: dt.datetime) -> bool:
     )
 
 
-def _run(job: ImportJob) -> None:
+def _run(job: ImportJob, *, rules_after_batch: RulesAfterBatch) -> None:
     path = Path(job.file.path)
     plan = plan_file(path)
     ImportJob.objects.filter(pk=job.pk).update(total_rows=plan.total_rows)
@@ -121,10 +134,10 @@ def _run(job: ImportJob) -> None:
             continue
         batch.append((line, values))
         if len(batch) == BATCH_SIZE:
-            _import_batch(job, plan, batch)
+            _import_batch(job, plan, batch, rules_after_batch)
             batch = []
     if batch:
-        _import_batch(job, plan, batch)
+        _import_batch(job, plan, batch, rules_after_batch)
 
 
 @contextmanager
@@ -179,7 +192,12 @@ def _stopped(job_id: int) -> str:
     )
 
 
-def _import_batch(job: ImportJob, plan: FilePlan, batch: list[tuple[int, list[str]]]) -> None:
+def _import_batch(
+    job: ImportJob,
+    plan: FilePlan,
+    batch: list[tuple[int, list[str]]],
+    rules_after_batch: RulesAfterBatch,
+) -> None:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -247,9 +265,7 @@ def _import_batch(job: ImportJob, plan: FilePlan, batch: list[tuple[int, list[st
         if job.apply_rules:
             lead_ids = sorted({r.lead.pk for r in results if r.lead is not None})
             if lead_ids:
-                from qualification.jobs.tasks import apply_rules_after_import
-
-                apply_rules_after_import.delay_on_commit(lead_ids)
+                rules_after_batch(lead_ids)
 
 
 REPORT_HEADER = ["row", "outcome", "message", "email or source id", "lead id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from qualification.intake.import_jobs import run_import_job
 from qualification.jobs.sla_sweep import sweep_sla_breaches
 from qualification.lifecycle import notifications
 from qualification.scoring import intent as scoring
@@ -57,6 +58,4 @@ def apply_rules_after_import(lead_ids: list[int]) -> dict:
 
 @shared_task(name="qualification.tasks.run_import")
 def run_import(job_id: int) -> None:
-    from qualification.intake.import_jobs import run_import_job
-
-    run_import_job(job_id)
+    run_import_job(job_id, rules_after_batch=apply_rules_after_import.delay_on_commit)

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
 
+from qualification.lifecycle.notifications import send_lead_brief
 from qualification.models import Lead, Stage
 
 User = get_user_model()
@@ -47,7 +48,6 @@ def route_lead(lead: Lead) -> User | None:
         locked.owner = owner
         locked._change_reason = f"Routed to {owner.get_username()} ({why})"
         locked.save(update_fields=["owner", "updated_at"])
-        from qualification.lifecycle.notifications import send_lead_brief
 
         transaction.on_commit(lambda: send_lead_brief(locked.pk))
     lead.owner = owner

@@ -114,7 +114,6 @@ class TestContactEmail:
 
 
 def test_a_persona_reads_as_people_say_it():
-    from accounts.models import Contact
 
     assert Contact(persona_seniority="vp", persona_function="sales").persona == "VP · Sales"
     assert Contact(persona_seniority="c_level", persona_function="it_engineering").persona == (

@@ -10,6 +10,8 @@ groups and reason codes the migrations seed for the tests that run after them).
 import os
 
 import pytest
+from django.conf import settings
+from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.accessibility import axe_violations
@@ -30,7 +32,6 @@ ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 @pytest.fixture(scope="session")
 def _no_ssl_redirect():
-    from django.conf import settings
 
     previous = settings.SECURE_SSL_REDIRECT
     settings.SECURE_SSL_REDIRECT = False
@@ -41,7 +42,6 @@ def _no_ssl_redirect():
 def live_server(_no_ssl_redirect, live_server):
     """pytest-django's live server, speaking plain HTTP. Its SecurityMiddleware reads
     SECURE_SSL_REDIRECT once, when the server starts, so a per-test override comes too late."""
-    from django.conf import settings
 
     settings.SECURE_SSL_REDIRECT = _no_ssl_redirect
     return live_server
@@ -49,7 +49,6 @@ def live_server(_no_ssl_redirect, live_server):
 
 @pytest.fixture(scope="module")
 def browser(django_db_setup, django_db_blocker) -> Browser:
-    from django.db import connections
 
     # Playwright's sync API leaves its event loop's context current in this thread, and Django
     # keeps connections in context-local storage: from here on the tests get new connection

@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qualification.models import Lead, SlaBreachNotice, Stage, StageTransition
@@ -218,8 +220,6 @@ def test_groups_are_labelled_as_people_say_them(data):
 
 
 def test_the_report_runs_the_same_queries_however_many_leads(data):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
         report()

@@ -4,7 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from qualification.intake.import_jobs import run_import_job
+from qualification.intake.import_jobs import run_import_job, write_report
+from qualification.jobs.tasks import apply_rules_after_import
 from qualification.models import ImportJob, Segment
 
 
@@ -54,7 +55,7 @@ class Command(BaseCommand):
         with path.open("rb") as stream:
             job.file.save(path.name, File(stream), save=False)
         job.save()
-        job = run_import_job(job.pk)
+        job = run_import_job(job.pk, rules_after_batch=apply_rules_after_import.delay_on_commit)
         if job.status == ImportJob.Status.FAILED:
             raise CommandError(job.error)
         self.stdout.write(
@@ -63,8 +64,6 @@ class Command(BaseCommand):
             f"{job.refused_count:,} refused (import {job.pk})."
         )
         if options["report"]:
-            from qualification.intake.import_jobs import write_report
-
             with options["report"].open("w", newline="", encoding="utf-8") as stream:
                 write_report(job, stream)
             self.stdout.write(f"Report: {options['report']}")

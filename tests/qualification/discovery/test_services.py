@@ -23,6 +23,7 @@ from tests.factories import (
     StageTransitionFactory,
     UserFactory,
 )
+from tests.qualification.lifecycle.test_queue_concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +164,6 @@ def test_the_same_person_may_hold_another_role(ae):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_people_adding_the_same_role_at_once_get_one_row_and_a_refusal(ae):
-    from tests.qualification.lifecycle.test_queue_concurrency import run_at_once
 
     lead = LeadFactory(owner=ae)
 

@@ -1,6 +1,7 @@
 import codecs
 import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,9 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from qualification.intake import import_jobs as importer
+from qualification.intake.csv_cells import safe_cell
 from qualification.intake.import_jobs import run_import_job, write_report
-from qualification.models import ImportJob, ImportRow, Lead, Stage, StageTransition
+from qualification.models import ImportJob, ImportRow, Lead, ReasonCode, Stage, StageTransition
 from tests.factories import ContactFactory, SegmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -364,7 +366,6 @@ class TestStagesFromTheFile:
 
 
 def test_a_row_the_engine_refuses_leaves_no_contact_or_account_behind(segment):
-    from qualification.models import ReasonCode
 
     ReasonCode.objects.filter(code="junk").update(for_disqualification=False)
     content = (
@@ -429,7 +430,6 @@ class TestResumeAndRules:
 
 def test_the_report_downloads_as_csv_with_cells_defused(segment):
     job = import_bytes(b"LeadId,Email\n=1+1,\n", segment)
-    import io
 
     stream = io.StringIO()
     write_report(job, stream)
@@ -443,7 +443,6 @@ def test_the_report_downloads_as_csv_with_cells_defused(segment):
 
 
 def test_safe_cell_defuses_formula_prefixes():
-    from qualification.intake.csv_cells import safe_cell
 
     assert [safe_cell(v) for v in ["=SUM(A1)", "+1", "-2", "@x", "\tx", "ok", None, 3]] == [
         "'=SUM(A1)",

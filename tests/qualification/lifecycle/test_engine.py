@@ -20,6 +20,7 @@ from tests.factories import (
     ContactFactory,
     LeadFactory,
     SegmentFactory,
+    UserFactory,
     confirm_framework,
     in_days,
     reason,
@@ -254,7 +255,6 @@ class TestAccept:
         )
 
     def test_a_second_accept_of_the_same_lead_names_who_won(self, sdr):
-        from tests.factories import UserFactory
 
         other = UserFactory(username="sdr2", role="SDR")
         Segment.objects.get(slug="core").sdrs.add(other)
@@ -790,7 +790,6 @@ class TestDisqualify:
         assert lead.duplicate_of == same_account
 
     def test_it_refuses_another_ae(self, ae):
-        from tests.factories import UserFactory
 
         other = UserFactory(username="ae2", role="AE")
         assert_refused_with(

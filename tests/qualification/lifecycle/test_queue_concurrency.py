@@ -15,7 +15,12 @@ from django.utils import timezone
 
 from accounts import roles
 from qualification.models import Lead, Stage, StageTransition
-from qualification.web.queue.services import QueueScope, claim_next_lead, queue_segments
+from qualification.web.queue.services import (
+    QueueScope,
+    accept_lead,
+    claim_next_lead,
+    queue_segments,
+)
 from tests.concurrency import JOIN_TIMEOUT, run_at_once
 from tests.factories import LeadFactory, SegmentFactory, UserFactory, tomorrow
 
@@ -139,7 +144,6 @@ def test_claim_next_skips_a_lead_another_request_holds_locked(core):
 def test_an_accept_that_waited_for_the_row_lock_is_told_who_won(core):
     """The loser read the lead as an MQL, then waited on the winner's lock: the engine, not
     the view's early check, refuses it once the winner commits."""
-    from qualification.web.queue.services import accept_lead
 
     winner, loser = sdr_in(core, "ana"), sdr_in(core, "bo")
     lead = mql()

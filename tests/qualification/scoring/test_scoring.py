@@ -7,7 +7,7 @@ from accounts.models import Account, Contact, IcpTier
 from qualification.models import Activity, IcpRule, ScoringRule
 from qualification.scoring.fit import account_fit, update_account_fits
 from qualification.scoring.intent import score_leads
-from tests.factories import AccountFactory, ContactFactory, LeadFactory, SegmentFactory
+from tests.factories import AccountFactory, ContactFactory, LeadFactory, SegmentFactory, reason
 
 pytestmark = pytest.mark.django_db
 
@@ -225,7 +225,6 @@ class TestIntent:
         assert other.intent_score == 0
 
     def test_rescoring_everything_leaves_disqualified_leads_alone(self):
-        from tests.factories import reason
 
         kept = plain_lead(stage="disqualified", reason_code=reason("junk"), intent_score=33)
         activity(kept, "pricing_page")

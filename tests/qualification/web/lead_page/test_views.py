@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -104,7 +105,6 @@ def test_an_ae_who_does_not_work_the_lead_is_refused(client, ae, name):
 
 @pytest.mark.parametrize("name", WRITES)
 def test_the_post_needs_a_csrf_token(ae, name):
-    from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(ae)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -266,7 +267,6 @@ def test_with_any_scope_an_sdr_sees_every_mql(client, settings, sdr):
 
 
 def test_an_unknown_scope_setting_fails_loudly(client, settings, sdr):
-    from django.core.exceptions import ImproperlyConfigured
 
     settings.QUEUE_SDR_SCOPE = "everything"
     client.force_login(sdr)
