@@ -13,11 +13,6 @@ class IcpTier(models.TextChoices):
     OUT = "out", "Out of ICP"
 
 
-class AccountQuerySet(models.QuerySet):
-    def with_domain(self, domain: str):
-        return self.filter(domain=domain)
-
-
 class Account(models.Model):
     class Relationship(models.TextChoices):
         PROSPECT = "prospect", "Prospect"
@@ -66,7 +61,6 @@ class Account(models.Model):
 
     # History is read by account id and date; indexing copies of keys only slows imports.
     history = HistoricalRecords(no_db_index=["owner", "icp_confirmed_by", "domain"])
-    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

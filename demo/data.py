@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from accounts import roles
 from accounts.models import IcpTier
-from qualification.lifecycle.evidence import Rule
+from qualification.lifecycle.evidence import Automation
 from qualification.models import (
     Activity,
     Motion,
@@ -308,7 +308,7 @@ BOOSTERS = {
 # fmt: on
 
 # The badge-scan file from the event marks some rows junk; the import applies its stage words.
-IMPORT_RULE = Rule("import:revops-forum-scans")
+IMPORT_RULE = Automation("import:revops-forum-scans")
 
 # What people write -------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from qualification.intake.rows import (
     clean,
 )
 from qualification.lifecycle.engine import stage_new_lead
-from qualification.lifecycle.evidence import Evidence, Rule, TransitionRefused
+from qualification.lifecycle.evidence import Automation, Evidence, TransitionRefused
 from qualification.models import (
     Activity,
     IcpRule,
@@ -146,7 +146,7 @@ class _Batch:
         self.source_system = source_system
         self.actor = actor
         self.now = now
-        self.rule = Rule(f"import:{source_system}"[:60])
+        self.rule = Automation(f"import:{source_system}"[:60])
         self.icp_rules = list(IcpRule.objects.filter(active=True))
         self.cutoffs = IcpSettings.load()
         self.leads_by_external: dict[str, Lead] = {}

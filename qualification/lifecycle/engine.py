@@ -20,12 +20,12 @@ from qualification.lifecycle.evidence import (
     LEAD_FIELDS,
     NON_FIELD,
     Actor,
+    Automation,
     Evidence,
-    Rule,
     TransitionRefused,
     visible_text,
 )
-from qualification.lifecycle.requirements import Check, buying_group_size
+from qualification.lifecycle.requirements import RequirementContext, buying_group_size
 from qualification.lifecycle.scope import scope_refusal
 from qualification.lifecycle.table import Transition, transitions_from
 from qualification.models import (
@@ -50,7 +50,7 @@ def find_transition(lead: Lead, target: str, actor: Actor) -> Transition:
     for row in rows:
         if row.allows(actor, lead):
             return row
-    outside = None if isinstance(actor, Rule) else scope_refusal(user=actor, lead=lead)
+    outside = None if isinstance(actor, Automation) else scope_refusal(user=actor, lead=lead)
     move = f"{Stage(lead.stage).label} to {Stage(target).label}"
     raise TransitionRefused({NON_FIELD: [outside or f"you may not move a lead from {move}"]})
 
@@ -62,7 +62,7 @@ def unmet_requirements(
     evidence: Evidence | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, list[str]]:
-    check = Check(lead, evidence or Evidence(), actor, now or timezone.now())
+    check = RequirementContext(lead, evidence or Evidence(), actor, now or timezone.now())
     errors: dict[str, list[str]] = {}
     for requirement in transition.requirements:
         message = requirement.problem(check)
@@ -93,12 +93,6 @@ def _evidence_snapshot(lead: Lead, transition: Transition, evidence: Evidence) -
     if transition.target == Stage.SQL:
         snapshot["buying_group_contacts"] = buying_group_size(lead)
     return snapshot
-
-
-def _describe(actor: Actor) -> str:
-    if isinstance(actor, Rule):
-        return f"rule {actor.name}"
-    return actor.get_username()
 
 
 def _last_mover(lead: Lead) -> str:
@@ -195,15 +189,15 @@ def _apply(
     if note:
         reason += f": {note}"
     lead._change_reason = reason
-    if not isinstance(actor, Rule):
+    if not isinstance(actor, Automation):
         lead._history_user = actor
     return StageTransition(
         lead=lead,
         from_stage=from_stage,
         to_stage=to,
         name=row.name,
-        actor=None if isinstance(actor, Rule) else actor,
-        rule=actor.name if isinstance(actor, Rule) else "",
+        actor=None if isinstance(actor, Automation) else actor,
+        rule=actor.name if isinstance(actor, Automation) else "",
         occurred_at=now,
         from_stage_entered_at=from_stage_entered_at,
         reason_code=evidence.reason_code,
@@ -214,7 +208,11 @@ def _apply(
 
 def _set_timers(lead: Lead, from_stage: str, to: str, actor: Actor, now: dt.datetime) -> None:
     lead.stage_entered_at = now
-    if from_stage == Stage.MQL and lead.first_touch_at is None and not isinstance(actor, Rule):
+    if (
+        from_stage == Stage.MQL
+        and lead.first_touch_at is None
+        and not isinstance(actor, Automation)
+    ):
         lead.first_touch_at = now
     if to == Stage.MQL:
         lead.sla_due_at = segment_sla_due(lead.segment, now)
@@ -234,8 +232,8 @@ def _set_timers(lead: Lead, from_stage: str, to: str, actor: Actor, now: dt.date
 def _confirm_icp(lead: Lead, actor: Actor, now: dt.datetime) -> None:
     account = lead.account
     account.icp_confirmed_at = now
-    account.icp_confirmed_by = None if isinstance(actor, Rule) else actor
+    account.icp_confirmed_by = None if isinstance(actor, Automation) else actor
     account._change_reason = f"ICP confirmed accepting lead {lead.pk}"
-    if not isinstance(actor, Rule):
+    if not isinstance(actor, Automation):
         account._history_user = actor
     account.save(update_fields=["icp_confirmed_at", "icp_confirmed_by", "updated_at"])

@@ -30,13 +30,13 @@ class TransitionRefused(Exception):
 
 
 @dataclass(frozen=True)
-class Rule:
+class Automation:
     """An automated actor (a scoring rule, the recycle job) acting instead of a person."""
 
     name: str
 
 
-Actor = AbstractBaseUser | Rule
+Actor = AbstractBaseUser | Automation
 
 
 @dataclass

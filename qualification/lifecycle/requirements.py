@@ -22,7 +22,7 @@ from qualification.models import (
 
 
 @dataclass
-class Check:
+class RequirementContext:
     """What a requirement looks at: the lead as it would be, the actor and the clock."""
 
     lead: Lead
@@ -45,10 +45,10 @@ class Check:
 class Requirement:
     field: str
     label: str  # what the lead page shows as still needed
-    problem: Callable[[Check], str | None]  # a message when unmet, else None
+    problem: Callable[[RequirementContext], str | None]  # a message when unmet, else None
 
 
-def _has_text(check: Check, name: str) -> bool:
+def _has_text(check: RequirementContext, name: str) -> bool:
     return has_text(check.value(name))
 
 
@@ -59,21 +59,21 @@ def required_text(name: str, label: str, message: str) -> Requirement:
 # Requirements ------------------------------------------------------------------------------
 
 
-def account_domain(c: Check) -> str | None:
+def account_domain(c: RequirementContext) -> str | None:
     account = c.lead.account
     if account is None or not account.domain:
         return "the lead needs an account with a domain"
     return None
 
 
-def fit(c: Check) -> str | None:
+def fit(c: RequirementContext) -> str | None:
     if c.lead.fit_tier in (IcpTier.A, IcpTier.B) or _has_text(c, "fit_override"):
         return None
     tier = c.lead.get_fit_tier_display() if c.lead.fit_tier else "unscored"
     return f"fit tier must be A or B (it is {tier}), or give a written override"
 
 
-def score(c: Check) -> str | None:
+def score(c: RequirementContext) -> str | None:
     threshold = c.lead.segment.mql_threshold
     if c.lead.intent_score >= threshold or has_text(c.evidence.manual_review_decision):
         return None
@@ -83,15 +83,15 @@ def score(c: Check) -> str | None:
     )
 
 
-def owner(c: Check) -> str | None:
+def owner(c: RequirementContext) -> str | None:
     return None if c.value("owner") is not None else "an owner is required"
 
 
-def icp_confirmed(c: Check) -> str | None:
+def icp_confirmed(c: RequirementContext) -> str | None:
     return None if c.evidence.icp_confirmed else "confirm the account fits the ICP"
 
 
-def next_action_due(c: Check) -> str | None:
+def next_action_due(c: RequirementContext) -> str | None:
     due = c.value("next_action_due")
     if due is None:
         return "a due date for the next action is required"
@@ -101,7 +101,7 @@ def next_action_due(c: Check) -> str | None:
 
 
 def reason_code(applies: Callable[[ReasonCode], bool], context: str) -> Callable:
-    def problem(c: Check) -> str | None:
+    def problem(c: RequirementContext) -> str | None:
         code = c.evidence.reason_code
         if code is None:
             return "reason code is required"
@@ -112,14 +112,14 @@ def reason_code(applies: Callable[[ReasonCode], bool], context: str) -> Callable
     return problem
 
 
-def not_a_timing_code(c: Check) -> str | None:
+def not_a_timing_code(c: RequirementContext) -> str | None:
     code = c.evidence.reason_code
     if code is not None and code.requires_recycle_date:
         return f"“{code.label}” sends a lead to nurture with a recycle date, not to disqualified"
     return None
 
 
-def timing_code(c: Check) -> str | None:
+def timing_code(c: RequirementContext) -> str | None:
     """Rejecting to nurture takes a code that schedules a return (`timing`, or any code RevOps
     marks as needing a recycle date)."""
     code = c.evidence.reason_code
@@ -130,7 +130,7 @@ def timing_code(c: Check) -> str | None:
     return None
 
 
-def recycle_in_future(c: Check) -> str | None:
+def recycle_in_future(c: RequirementContext) -> str | None:
     recycle_on = c.evidence.recycle_on
     if recycle_on is None:
         return "recycle date is required"
@@ -139,7 +139,7 @@ def recycle_in_future(c: Check) -> str | None:
     return None
 
 
-def surviving_lead(c: Check) -> str | None:
+def surviving_lead(c: RequirementContext) -> str | None:
     code = c.evidence.reason_code
     if code is None or not code.requires_linked_lead:
         return None
@@ -184,7 +184,7 @@ def framework_gaps(lead: Lead) -> list[str]:
     return gaps
 
 
-def framework_minimum(c: Check) -> str | None:
+def framework_minimum(c: RequirementContext) -> str | None:
     gaps = framework_gaps(c.lead)
     if not gaps and Checklist.objects.filter(lead=c.lead).exists():
         return None
@@ -204,7 +204,7 @@ def buying_group_size(lead: Lead) -> int:
     )
 
 
-def buying_group(c: Check) -> str | None:
+def buying_group(c: RequirementContext) -> str | None:
     if buying_group_size(c.lead) >= 2 or _has_text(c, "single_thread_override"):
         return None
     return (
@@ -213,7 +213,7 @@ def buying_group(c: Check) -> str | None:
     )
 
 
-def next_meeting(c: Check) -> str | None:
+def next_meeting(c: RequirementContext) -> str | None:
     meeting = c.value("next_meeting_on")
     if meeting is None:
         return "a next meeting date is required"
@@ -222,7 +222,7 @@ def next_meeting(c: Check) -> str | None:
     return None
 
 
-def amount(c: Check) -> str | None:
+def amount(c: RequirementContext) -> str | None:
     amount = c.value("amount_estimate")
     if amount is None:
         return "an amount estimate is required"
@@ -231,7 +231,7 @@ def amount(c: Check) -> str | None:
     return None
 
 
-def close_date(c: Check) -> str | None:
+def close_date(c: RequirementContext) -> str | None:
     close = c.value("expected_close_date")
     if close is None:
         return "an expected close date is required"
@@ -240,7 +240,7 @@ def close_date(c: Check) -> str | None:
     return None
 
 
-def economic_buyer(c: Check) -> str | None:
+def economic_buyer(c: RequirementContext) -> str | None:
     if (
         c.lead.account_id
         and BuyingGroupRole.objects.filter(
@@ -251,7 +251,7 @@ def economic_buyer(c: Check) -> str | None:
     return "an economic buyer must be identified in the buying group"
 
 
-def recycle_due_or_intent_high(c: Check) -> str | None:
+def recycle_due_or_intent_high(c: RequirementContext) -> str | None:
     if c.lead.intent_band == IntentBand.HIGH:
         return None
     if c.lead.recycle_on is not None and c.lead.recycle_on <= c.today:

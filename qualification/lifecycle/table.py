@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from qualification.lifecycle.evidence import Actor, Rule
+from qualification.lifecycle.evidence import Actor, Automation
 from qualification.lifecycle.requirements import (
     NOTE,
     Requirement,
@@ -50,7 +50,7 @@ class Transition:
     requirements: tuple[Requirement, ...] = field(default=())
 
     def allows(self, actor: Actor, lead: Lead) -> bool:
-        if isinstance(actor, Rule):
+        if isinstance(actor, Automation):
             return self.rules_may
         if not actor.is_active:
             return False

@@ -16,15 +16,15 @@ from django.utils import timezone
 
 from accounts.models import IcpTier
 from qualification.lifecycle.engine import transition_lead
-from qualification.lifecycle.evidence import Evidence, Rule, TransitionRefused
+from qualification.lifecycle.evidence import Automation, Evidence, TransitionRefused
 from qualification.models import OPEN_STAGES, IntentBand, Lead, ReasonCode, Stage
 from qualification.routing.decisions import route_lead
 from qualification.scoring.intent import score_leads
 
-SCORE_RULE = Rule("intent-score")
-FLOOR_RULE = Rule("nurture-floor")
-SPIKE_RULE = Rule("intent-spike")
-RECYCLE_RULE = Rule("recycle")
+SCORE_RULE = Automation("intent-score")
+FLOOR_RULE = Automation("nurture-floor")
+SPIKE_RULE = Automation("intent-spike")
+RECYCLE_RULE = Automation("recycle")
 
 
 def _flag_for_review(lead: Lead, flag: bool) -> None:
@@ -33,7 +33,7 @@ def _flag_for_review(lead: Lead, flag: bool) -> None:
         lead.manual_review = flag
 
 
-def _to_mql(lead: Lead, rule: Rule) -> str:
+def _to_mql(lead: Lead, rule: Automation) -> str:
     transition_lead(lead=lead, to=Stage.MQL, actor=rule)
     route_lead(lead)
     return "mql"

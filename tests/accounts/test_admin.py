@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Account, BuyingGroupRole, Contact
 from qualification.lifecycle.engine import transition_lead
-from qualification.lifecycle.evidence import Rule
+from qualification.lifecycle.evidence import Automation
 from qualification.models import (
     Activity,
     Checklist,
@@ -47,7 +47,7 @@ pytestmark = pytest.mark.django_db
 
 def _transition() -> StageTransition:
     lead = LeadFactory(stage=Stage.NEW)
-    return transition_lead(lead=lead, to=Stage.MQL, actor=Rule("intent-score"))
+    return transition_lead(lead=lead, to=Stage.MQL, actor=Automation("intent-score"))
 
 
 def _framework() -> Framework:
@@ -314,7 +314,7 @@ def test_an_accounts_icp_tier_is_read_only_in_the_admin(admin_client):
 
 def test_reverting_a_lead_to_an_old_version_is_refused(admin_client):
     lead = LeadFactory(stage=Stage.NEW)
-    transition_lead(lead=lead, to=Stage.MQL, actor=Rule("intent-score"))
+    transition_lead(lead=lead, to=Stage.MQL, actor=Automation("intent-score"))
     first = lead.history.earliest()
     url = reverse("admin:qualification_lead_simple_history", args=[lead.pk, first.history_id])
 
@@ -445,7 +445,7 @@ def test_records_written_by_code_have_no_add_page(admin_client, model):
 
 def test_the_lead_history_page_has_no_inline_style_for_the_csp_to_block(admin_client):
     lead = LeadFactory(stage=Stage.NEW)
-    transition_lead(lead=lead, to=Stage.MQL, actor=Rule("intent-score"))
+    transition_lead(lead=lead, to=Stage.MQL, actor=Automation("intent-score"))
 
     response = admin_client.get(reverse("admin:qualification_lead_history", args=[lead.pk]))
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts import roles
 from qualification.lifecycle.engine import transition_lead
-from qualification.lifecycle.evidence import Rule
+from qualification.lifecycle.evidence import Automation
 from qualification.lifecycle.notifications import send_lead_brief, send_sla_breach
 from qualification.lifecycle.table import TRANSITIONS
 from qualification.models import Stage
@@ -109,7 +109,7 @@ def test_a_move_from_the_lead_page_says_what_happened_without_the_transitions_sl
 def test_the_history_reason_names_the_transition_by_its_label(ae):
     lead = LeadFactory(stage=Stage.NEW)
 
-    transition_lead(lead=lead, to=Stage.MQL, actor=Rule("intent-score"))
+    transition_lead(lead=lead, to=Stage.MQL, actor=Automation("intent-score"))
 
     reason_text = lead.history.latest().history_change_reason
     assert reason_text == "Mark MQL: New → MQL"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import BuyingGroupRole, IcpTier
 from qualification.lifecycle.engine import transition_lead
-from qualification.lifecycle.evidence import Evidence, Rule, TransitionRefused
+from qualification.lifecycle.evidence import Automation, Evidence, TransitionRefused
 from qualification.lifecycle.table import TRANSITIONS, transition_label
 from qualification.models import ReasonCode, Segment, Stage, StageTransition
 from tests.factories import (
@@ -29,7 +29,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-SCORING_RULE = Rule("intent-score")
+SCORING_RULE = Automation("intent-score")
 
 
 def state(lead):
@@ -713,7 +713,7 @@ class TestPark:
     def test_a_rule_parks_a_new_lead_under_the_floor(self):
         lead = LeadFactory(intent_score=12)
         transition_lead(
-            lead=lead, to=Stage.NURTURE, actor=Rule("nurture-floor"), evidence=park_evidence()
+            lead=lead, to=Stage.NURTURE, actor=Automation("nurture-floor"), evidence=park_evidence()
         )
         assert lead.stage == Stage.NURTURE
 
@@ -897,7 +897,7 @@ class TestRecycle:
             intent_band="low",
         )
 
-        record = transition_lead(lead=lead, to=Stage.MQL, actor=Rule("recycle"))
+        record = transition_lead(lead=lead, to=Stage.MQL, actor=Automation("recycle"))
 
         assert lead.stage == Stage.MQL and record.name == "recycle"
         assert lead.recycle_on is None and lead.reason_code is None
@@ -905,7 +905,7 @@ class TestRecycle:
 
     def test_an_intent_spike_returns_a_lead_early(self):
         lead = LeadFactory(stage=Stage.NURTURE, recycle_on=in_days(30), intent_band="high")
-        transition_lead(lead=lead, to=Stage.MQL, actor=Rule("intent-spike"))
+        transition_lead(lead=lead, to=Stage.MQL, actor=Automation("intent-spike"))
         assert lead.stage == Stage.MQL
 
     def test_it_refuses_before_the_date_without_high_intent(self):
@@ -913,7 +913,7 @@ class TestRecycle:
         assert_refused_with(
             lead,
             Stage.MQL,
-            Rule("recycle"),
+            Automation("recycle"),
             None,
             "recycle_on",
             "the recycle date has not come and intent is not high",
@@ -1049,7 +1049,7 @@ def test_each_transition_leaves_a_history_row_with_the_actor_and_reason(
 def test_a_rule_transition_leaves_history_naming_the_rule():
     lead = LeadFactory(stage=Stage.NURTURE, recycle_on=in_days(0))
 
-    transition_lead(lead=lead, to=Stage.MQL, actor=Rule("recycle"))
+    transition_lead(lead=lead, to=Stage.MQL, actor=Automation("recycle"))
 
     latest = lead.history.first()
     assert latest.history_user is None
@@ -1099,7 +1099,7 @@ LEAVING_NEW = {
         manager,
         Evidence(manual_review_decision="Board: strong persona fit"),
     ),
-    "park": lambda manager: (Stage.NURTURE, Rule("nurture-floor"), park_evidence()),
+    "park": lambda manager: (Stage.NURTURE, Automation("nurture-floor"), park_evidence()),
     "disqualify": lambda manager: (Stage.DISQUALIFIED, manager, disqualify_evidence()),
 }
 

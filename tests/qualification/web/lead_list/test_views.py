@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import roles
 from qualification.lifecycle.engine import transition_lead
-from qualification.lifecycle.evidence import Evidence, Rule
+from qualification.lifecycle.evidence import Automation, Evidence
 from qualification.models import Stage, StageTransition
 from tests.factories import (
     ActivityFactory,
@@ -46,7 +46,7 @@ def rejected_lead(sdr, *, code: str = "bad_fit", note: str = "Agency, not a buye
     """An MQL marked by the scoring rule, then rejected by `sdr`: two real transitions."""
     lead = LeadFactory(stage=Stage.NEW)
     lead.segment.sdrs.add(sdr)  # the MQL is in their part of the queue
-    transition_lead(lead=lead, to=Stage.MQL, actor=Rule("intent-score"))
+    transition_lead(lead=lead, to=Stage.MQL, actor=Automation("intent-score"))
     transition_lead(
         lead=lead,
         to=Stage.DISQUALIFIED,
