@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import PERSONA_LABELS, Contact, IcpTier
+from qualification.lifecycle.table import REJECTIONS
 from qualification.models import (
     Lead,
     ReasonCode,
@@ -45,7 +46,7 @@ from qualification.models import (
     Stage,
     StageTransition,
 )
-from review.sampling import REJECTIONS, came_back
+from review.sampling import came_back
 
 # A dimension: its label, the Lead field path, the SQL column for the raw time-in-stage query,
 # and how a heading says it mid-sentence ("Conversion by ICP tier").

@@ -221,6 +221,10 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 
+# The SDR's two ways to turn an MQL down: what "rejections" means in metrics and sampling.
+REJECTIONS = ("reject", "reject-to-nurture")
+
+
 def transition_label(name: str) -> str:
     """What people read for the row named `name` (an audit row's `name`)."""
     row = next((row for row in TRANSITIONS if row.name == name), None)

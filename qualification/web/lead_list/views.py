@@ -9,12 +9,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import access, roles
 from accounts.decorators import role_required
+from qualification.lifecycle.table import REJECTIONS
 from qualification.models import ImportRow, Lead, Stage, StageTransition
 from qualification.web.lead_list.filters import LeadListFilter
 
 PAGE_SIZE = 50
 BOARD_LIMIT = 50
-REJECTIONS = ("reject", "reject-to-nurture")
 RECENT_REJECTION_DAYS = 30
 
 
