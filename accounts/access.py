@@ -24,7 +24,7 @@ class Page:
 
 QUEUE = Page("Queue", "qualification:queue", (SDR, MANAGER, REVOPS))
 LEAD_LIST = Page("Leads", "qualification:lead-list", (AE, SDR, MANAGER, REVOPS, MARKETING))
-BOARD = Page("Review board", "qualification:board", (MANAGER, REVOPS, MARKETING))
+BOARD = Page("Review board", "review:borderline-leads", (MANAGER, REVOPS, MARKETING))
 METRICS = Page("Metrics", "review:metrics", (MANAGER, MARKETING, REVOPS))
 IMPORTS = Page("Imports", "qualification:import-list", (MARKETING, REVOPS, MANAGER))
 NAVIGATION = (QUEUE, LEAD_LIST, BOARD, METRICS, IMPORTS)

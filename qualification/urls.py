@@ -28,7 +28,6 @@ urlpatterns = [
         name="remove-role",
     ),
     path("leads/<int:pk>/move/", lead_views.move_lead, name="move-lead"),
-    path("board/", views.review_board, name="board"),
     path("imports/", import_views.import_list, name="import-list"),
     path("imports/new/", import_views.import_new, name="import-new"),
     path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),

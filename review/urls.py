@@ -6,6 +6,7 @@ app_name = "review"
 
 urlpatterns = [
     path("", views.session_list, name="sessions"),
+    path("borderline/", views.borderline_leads, name="borderline-leads"),
     path("open/", views.open_session, name="open-session"),
     path("<int:pk>/", views.session_detail, name="session"),
     path("<int:pk>/items/<int:item_pk>/decide/", views.decide, name="decide"),

@@ -26,6 +26,7 @@ from review.forms import (
 )
 from review.metrics import funnel_report
 from review.models import Decision, ReviewItem, ReviewSession, RuleChangeProposal
+from review.selectors import borderline_leads as load_borderline_leads
 from review.selectors import sessions_with_progress
 
 
@@ -483,3 +484,9 @@ def metrics_csv(request: HttpRequest) -> HttpResponse:
             [safe_cell(stay.group), stay.stage, stay.exits, _hours(stay.median), _hours(stay.p90)]
         )
     return response
+
+
+@role_required(*access.BOARD.roles)
+def borderline_leads(request: HttpRequest) -> HttpResponse:
+    page = load_borderline_leads(now=timezone.now())
+    return render(request, "review/borderline_leads.html", vars(page))

@@ -417,7 +417,7 @@ def test_posting_a_decision_to_a_closed_session_changes_nothing(client, manager,
 def test_the_old_board_lists_the_sessions(client, manager, session):
     client.force_login(manager)
 
-    response = client.get(reverse("qualification:board"))
+    response = client.get(reverse("review:borderline-leads"))
 
     assert "Monthly review sessions" in response.text
     assert reverse("review:session", args=[session.pk]) in response.text
@@ -641,7 +641,7 @@ def test_every_aria_describedby_on_the_review_pages_names_an_element(
         "metrics": client.get(METRICS),
         "metrics, bad period": client.get(METRICS, {"start": "2026-10-31", "end": "2026-10-01"}),
         "metrics, year 9999": client.get(METRICS, {"start": "9999-12-31", "end": "9999-12-31"}),
-        "board": client.get(reverse("qualification:board")),
+        "board": client.get(reverse("review:borderline-leads")),
     }
     client.force_login(revops)
     pages["refused decline"] = client.post(

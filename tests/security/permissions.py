@@ -72,7 +72,7 @@ PERMISSIONS: dict[str, Rule] = {
     "qualification:change-role": Rule(WORKERS, method="POST", ok=POST_OK),
     "qualification:remove-role": Rule(WORKERS, method="POST", ok=POST_OK),
     "qualification:move-lead": Rule(WORKERS, method="POST", ok=POST_OK),
-    "qualification:board": Rule(roles_(roles.MANAGER, roles.REVOPS, roles.MARKETING)),
+    "review:borderline-leads": Rule(roles_(roles.MANAGER, roles.REVOPS, roles.MARKETING)),
     # Imports: Marketing and RevOps upload; Managers read.
     "qualification:import-list": Rule(IMPORT_READERS),
     "qualification:import-new": Rule(roles_(roles.MARKETING, roles.REVOPS)),

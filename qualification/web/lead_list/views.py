@@ -1,5 +1,3 @@
-import datetime as dt
-
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -9,13 +7,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import access, roles
 from accounts.decorators import role_required
-from qualification.lifecycle.table import REJECTIONS
-from qualification.models import ImportRow, Lead, Stage, StageTransition
+from qualification.models import ImportRow, Lead, Stage
 from qualification.web.lead_list.filters import LeadListFilter
 
 PAGE_SIZE = 50
-BOARD_LIMIT = 50
-RECENT_REJECTION_DAYS = 30
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -59,28 +54,3 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         template += "#lead-results"
     return render(request, template, context)
-
-
-@role_required(*access.BOARD.roles)
-def review_board(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    review = Lead.objects.filter(manual_review=True).with_brief().order_by("-created_at", "-pk")
-    rejections = (
-        StageTransition.objects.filter(
-            name__in=REJECTIONS, occurred_at__gte=now - dt.timedelta(days=RECENT_REJECTION_DAYS)
-        )
-        .select_related("lead__contact", "lead__account", "lead__segment", "actor", "reason_code")
-        .order_by("-occurred_at", "-pk")
-    )
-    return render(
-        request,
-        "qualification/review_board.html",
-        {
-            "review_leads": review[:BOARD_LIMIT],
-            "review_total": review.count(),
-            "rejections": rejections[:BOARD_LIMIT],
-            "rejection_total": rejections.count(),
-            "rejection_days": RECENT_REJECTION_DAYS,
-            "now": now,
-        },
-    )

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 QUEUE = reverse("qualification:queue")
 LEADS = reverse("qualification:lead-list")
-BOARD = reverse("qualification:board")
+BOARD = reverse("review:borderline-leads")
 
 
 def detail_url(lead) -> str:
@@ -59,12 +59,14 @@ def rejected_lead(sdr, *, code: str = "bad_fit", note: str = "Agency, not a buye
 # Login and start pages ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["home", "queue", "lead-list", "lead-detail", "board"])
+@pytest.mark.parametrize("name", ["home", "queue", "lead-list", "lead-detail", "borderline-leads"])
 def test_anonymous_users_are_sent_to_log_in_from_every_page(client, name):
     if name == "home":
         url = reverse("home")
     elif name == "lead-detail":
         url = detail_url(LeadFactory())
+    elif name == "borderline-leads":
+        url = reverse("review:borderline-leads")
     else:
         url = reverse(f"qualification:{name}")
 
