@@ -178,7 +178,6 @@ def _apply(
     # The flag asks a person to decide on the lead where it stands (a new lead in the band
     # between floor and threshold): any move is that decision, so no move keeps it.
     lead.manual_review = False
-    lead.version += 1
 
     note = " · ".join(
         text.strip()

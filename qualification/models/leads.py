@@ -243,7 +243,6 @@ class Lead(models.Model):
         max_length=60, blank=True, help_text="The system a migrated lead came from."
     )
     external_id = models.CharField(max_length=100, blank=True)
-    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -264,7 +264,7 @@ def test_the_lead_change_page_shows_stage_and_timers_as_text(admin_client):
     response = admin_client.get(reverse("admin:qualification_lead_change", args=[lead.pk]))
 
     form = response.context["adminform"].form
-    for name in ("stage", "stage_entered_at", "sla_due_at", "first_touch_at", "version"):
+    for name in ("stage", "stage_entered_at", "sla_due_at", "first_touch_at"):
         assert name not in form.fields
 
 
