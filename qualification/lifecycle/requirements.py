@@ -162,7 +162,8 @@ def surviving_lead(c: RequirementContext) -> str | None:
 def framework_gaps(lead: Lead) -> list[str]:
     """For each discovery checklist of the lead, the SQL-required items not yet confirmed.
 
-    Empty when one checklist is at its minimum. With no checklist, one entry per framework.
+    Empty when one checklist is at its minimum, and also when the lead has no checklist at all
+    (`framework_minimum` tells the two apart).
     """
     checklists = Checklist.objects.filter(lead=lead).select_related("framework")
     confirmed = set(

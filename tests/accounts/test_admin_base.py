@@ -24,8 +24,8 @@ from qualification.models import (
     Segment,
     Stage,
 )
-from tests.accounts.test_admin import MAKERS, _form_data
 from tests.factories import LeadFactory, SegmentFactory, UserFactory, in_days, reason
+from tests.qualification.test_admin import MAKERS, _form_data
 
 pytestmark = pytest.mark.django_db
 
