@@ -173,3 +173,24 @@ __all__ = [
     "tomorrow",
     "in_days",
 ]
+
+
+def rejected_mql(*, segment, first_name: str, code: str, actor, at: dt.datetime) -> Lead:
+    """A lead an SDR rejected from MQL at `at`, with the transition the board and metrics read."""
+    lead = LeadFactory(
+        segment=segment,
+        stage=Stage.DISQUALIFIED,
+        reason_code=reason(code),
+        contact=ContactFactory(first_name=first_name, last_name="Lovelace"),
+    )
+    StageTransitionFactory(
+        lead=lead,
+        from_stage=Stage.MQL,
+        to_stage=Stage.DISQUALIFIED,
+        name="reject",
+        actor=actor,
+        occurred_at=at,
+        reason_code=reason(code),
+        note=f"{first_name}: not now",
+    )
+    return lead

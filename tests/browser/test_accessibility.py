@@ -11,12 +11,10 @@ from accounts import roles
 from qualification.models import Stage
 from review.models import ReviewItem, ReviewSession, RuleChangeProposal, Stratum
 from tests.factories import (
-    ContactFactory,
     LeadFactory,
     SegmentFactory,
-    StageTransitionFactory,
     UserFactory,
-    reason,
+    rejected_mql,
 )
 
 pytestmark = [
@@ -42,22 +40,7 @@ def rejected(core, last_month):
     sdr = UserFactory(username="tom", role=roles.SDR, first_name="Tom", last_name="Becker")
     leads = []
     for name, code in (("Ada", "bad_fit"), ("Ben", "no_budget")):
-        lead = LeadFactory(
-            segment=core,
-            stage=Stage.DISQUALIFIED,
-            reason_code=reason(code),
-            contact=ContactFactory(first_name=name, last_name="Lovelace"),
-        )
-        StageTransitionFactory(
-            lead=lead,
-            from_stage=Stage.MQL,
-            to_stage=Stage.DISQUALIFIED,
-            name="reject",
-            actor=sdr,
-            occurred_at=last_month,
-            reason_code=reason(code),
-            note=f"{name}: not now",
-        )
+        lead = rejected_mql(segment=core, first_name=name, code=code, actor=sdr, at=last_month)
         leads.append(lead)
     return leads
 
