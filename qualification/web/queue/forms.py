@@ -13,17 +13,21 @@ from qualification.web.queue.services import is_owner_role, owner_candidates, re
 _LEAD_NUMBER = re.compile(r"(?:^#?|/leads/)(\d+)/?$")
 
 
-class AcceptForm(forms.Form):
+class _ActionForm(forms.Form):
+    """A queue action's form; `actor` is who posts it."""
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+
+class AcceptForm(_ActionForm):
     owner = forms.IntegerField(error_messages={"required": "an owner is required"})
     icp_confirmed = forms.BooleanField(required=False, label="ICP confirmed at account level")
     next_action = forms.CharField(required=False, max_length=255)
     next_action_due = forms.DateField(
         required=False, error_messages={"invalid": "enter the due date as YYYY-MM-DD"}
     )
-
-    def __init__(self, *args, actor=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.actor = actor
 
     def clean_owner(self):
         """An active SDR or AE. Most often the SDR accepting, already loaded with their roles."""
@@ -37,7 +41,7 @@ class AcceptForm(forms.Form):
         return owner
 
 
-class RejectForm(forms.Form):
+class RejectForm(_ActionForm):
     reason_code = forms.ModelChoiceField(
         queryset=rejection_codes(),
         to_field_name="code",

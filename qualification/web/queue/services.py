@@ -1,10 +1,9 @@
 """The SAL queue: which MQLs a person may work, its counters, claim next, accept and reject.
 
 Views parse the request and call these. Every stage change still goes through
-`transitions.transition_lead`; this module only decides what the queue offers and who may act.
-
-Who may work which MQL (the SDR's scope) is `qualification/scope.py`; the engine applies it
-to every accept and reject, wherever it is posted from.
+`lifecycle.engine.transition_lead`; this module only decides what the queue offers and who may
+act. Who may work which MQL (the SDR's scope) is `lifecycle/scope.py`; the engine applies it to
+every accept and reject, wherever it is posted from.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 # Who may own an accepted lead: the SDR who works it, or an AE it is handed to.
 OWNER_ROLES = (roles.SDR, roles.AE)
+ACCEPT, REJECT = "accept", "reject"
 
 
 def queue_leads(scope: QueueScope):
@@ -183,6 +183,47 @@ def preview_refusal(
     except TransitionRefused as refusal:
         return refusal.errors
     return unmet_requirements(lead, transition, actor, evidence)
+
+
+def act_on_mql(
+    *,
+    lead: Lead,
+    action: str,
+    actor: AbstractBaseUser,
+    data: dict,
+    form_errors: dict,
+) -> StageTransition:
+    """Accept or reject (`action`) an MQL from the queue with what the form parsed (`data`).
+
+    With form errors nothing is written: the engine previews what else it would refuse, so the
+    SDR sees every problem at once, and TransitionRefused carries both (the form's message wins
+    for a field). Otherwise the lead moves, or TransitionRefused says why not.
+    """
+    if form_errors:
+        to, evidence = _proposal(action, data)
+        preview = preview_refusal(lead=lead, to=to, actor=actor, evidence=evidence)
+        raise TransitionRefused(_merge(form_errors, preview))
+    if action == ACCEPT:
+        return accept_lead(lead=lead, actor=actor, **data)
+    return reject_lead(lead=lead, actor=actor, **data)
+
+
+def _proposal(action: str, data: dict) -> tuple[str, Evidence]:
+    """The move and the evidence a (partly invalid) form proposes, for the preview."""
+    if action == ACCEPT:
+        fields = ("owner", "icp_confirmed", "next_action", "next_action_due")
+        return Stage.SAL, Evidence(**{name: data.get(name) for name in fields})
+    fields = ("reason_code", "note", "recycle_on", "duplicate_of")
+    evidence = Evidence(**{name: data.get(name) for name in fields})
+    return reject_target(evidence.reason_code), evidence
+
+
+def _merge(form_errors: dict, engine_errors: dict) -> dict[str, list[str]]:
+    """The form's own errors win for a field; the engine's fill in every other field."""
+    merged = {field: list(errs) for field, errs in form_errors.items()}
+    for field, errs in engine_errors.items():
+        merged.setdefault(field, list(errs))
+    return merged
 
 
 def accept_lead(

@@ -25,7 +25,7 @@ from django_htmx.http import push_url, reswap
 
 from accounts import access
 from accounts.decorators import role_required
-from qualification.lifecycle.evidence import Evidence, TransitionRefused
+from qualification.lifecycle.evidence import TransitionRefused
 from qualification.models import Lead, Stage, StageTransition
 from qualification.templatetags.leads import zoned_time
 from qualification.web.queue import services as queue
@@ -37,7 +37,7 @@ PAGE_SIZE = 25
 TEMPLATE = "qualification/sal_queue.html"
 ACCEPT_PERMISSION = "qualification.accept_mql"
 REJECT_PERMISSION = "qualification.reject_mql"
-ACTIONS = ("accept", "reject")
+ACTIONS = (queue.ACCEPT, queue.REJECT)
 FOCUS_HEADINGS = {
     "claimed": "Your next lead",
     "accept": "Accept this lead",
@@ -233,14 +233,6 @@ def _form_errors(errors: dict, fields: tuple[str, ...]) -> dict[str, list[str]]:
     return shown
 
 
-def _merge(form_errors: dict, engine_errors: dict) -> dict:
-    """The form's own errors win for a field; the engine's fill in every other field."""
-    merged = {field: list(errs) for field, errs in form_errors.items()}
-    for field, errs in engine_errors.items():
-        merged.setdefault(field, list(errs))
-    return merged
-
-
 def _counters_context(request: HttpRequest, segments: list, next_url: str) -> dict:
     """Counters and the filtered count, as the page the SDR is looking at would show them."""
     now = timezone.now()
@@ -287,7 +279,7 @@ def _refused(
     lead = Lead.objects.with_brief().queue_rows().get(pk=lead.pk)
     if lead.stage != Stage.MQL:
         return _gone(request, lead, segments, next_url, queue.moved_message(lead))
-    fields = ACCEPT_FIELDS if action == "accept" else REJECT_FIELDS
+    fields = ACCEPT_FIELDS if action == queue.ACCEPT else REJECT_FIELDS
     state = row_state(action, request.POST, _form_errors(errors, fields))
     if request.htmx:
         context = _row_context(request, now=timezone.now(), next_url=next_url)
@@ -353,89 +345,48 @@ def _rejected_text(shown: Lead, record: StageTransition) -> str:
     return f"{text}, disqualified."
 
 
-@require_http_methods(["GET", "POST"])
-@role_required(*access.QUEUE.roles)
-@vary_on_headers("HX-Request")
-def accept_lead(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: the accept form (in the row, or on the queue page). POST: accept the lead."""
-    lead, segments = _lead_to_act_on(request, pk, ACCEPT_PERMISSION)
+_ACTIONS = {
+    queue.ACCEPT: (ACCEPT_PERMISSION, AcceptForm, _accepted_text),
+    queue.REJECT: (REJECT_PERMISSION, RejectForm, _rejected_text),
+}
+
+
+def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """GET: `action`'s form (in the row, or on the queue page). POST: accept or reject."""
+    permission, form_class, say = _ACTIONS[action]
+    lead, segments = _lead_to_act_on(request, pk, permission)
     next_url = _next_url(request)
     if lead.stage != Stage.MQL:
         return _gone(request, lead, segments, next_url, queue.moved_message(lead))
     if request.method == "GET":
-        return _open_form(request, lead, next_url, "accept")
-    form = AcceptForm(request.POST, actor=request.user)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            record = queue.accept_lead(
-                lead=lead,
-                actor=request.user,
-                owner=data["owner"],
-                icp_confirmed=data["icp_confirmed"],
-                next_action=data["next_action"],
-                next_action_due=data["next_action_due"],
-            )
-        except TransitionRefused as refusal:
-            errors = refusal.errors
-        else:
-            return _done(request, segments, next_url, _accepted_text(lead, record))
-    else:
-        data = form.cleaned_data
-        evidence = Evidence(
-            owner=data.get("owner"),
-            icp_confirmed=data.get("icp_confirmed"),
-            next_action=data.get("next_action"),
-            next_action_due=data.get("next_action_due"),
+        return _open_form(request, lead, next_url, action)
+    form = form_class(request.POST, actor=request.user)
+    form.is_valid()
+    try:
+        record = queue.act_on_mql(
+            lead=lead,
+            action=action,
+            actor=request.user,
+            data=form.cleaned_data,
+            form_errors=form.errors,
         )
-        preview = queue.preview_refusal(
-            lead=lead, to=Stage.SAL, actor=request.user, evidence=evidence
-        )
-        errors = _merge(form.errors, preview)
-    return _refused(request, lead, segments, next_url, action="accept", errors=errors)
+    except TransitionRefused as refusal:
+        return _refused(request, lead, segments, next_url, action=action, errors=refusal.errors)
+    return _done(request, segments, next_url, say(lead, record))
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*access.QUEUE.roles)
+@vary_on_headers("HX-Request")
+def accept_lead(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, queue.ACCEPT)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(*access.QUEUE.roles)
 @vary_on_headers("HX-Request")
 def reject_lead(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: the reject form (in the row, or on the queue page). POST: reject the lead."""
-    lead, segments = _lead_to_act_on(request, pk, REJECT_PERMISSION)
-    next_url = _next_url(request)
-    if lead.stage != Stage.MQL:
-        return _gone(request, lead, segments, next_url, queue.moved_message(lead))
-    if request.method == "GET":
-        return _open_form(request, lead, next_url, "reject")
-    form = RejectForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            record = queue.reject_lead(
-                lead=lead,
-                actor=request.user,
-                reason_code=data["reason_code"],
-                note=data["note"],
-                recycle_on=data["recycle_on"],
-                duplicate_of=data["duplicate_of"],
-            )
-        except TransitionRefused as refusal:
-            errors = refusal.errors
-        else:
-            return _done(request, segments, next_url, _rejected_text(lead, record))
-    else:
-        data = form.cleaned_data
-        code = data.get("reason_code")
-        evidence = Evidence(
-            reason_code=code,
-            note=data.get("note"),
-            recycle_on=data.get("recycle_on"),
-            duplicate_of=data.get("duplicate_of"),
-        )
-        preview = queue.preview_refusal(
-            lead=lead, to=queue.reject_target(code), actor=request.user, evidence=evidence
-        )
-        errors = _merge(form.errors, preview)
-    return _refused(request, lead, segments, next_url, action="reject", errors=errors)
+    return _act(request, pk, queue.REJECT)
 
 
 @require_POST

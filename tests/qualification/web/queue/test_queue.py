@@ -44,26 +44,6 @@ def reject_url(lead) -> str:
     return reverse("qualification:reject-lead", args=[lead.pk])
 
 
-@pytest.fixture
-def core(db) -> Segment:
-    # LeadFactory's segment: get_or_create by this slug.
-    return SegmentFactory(slug="core", name="Core")
-
-
-@pytest.fixture
-def sdr(core):
-    user = UserFactory(username="sdr", role=roles.SDR, first_name="Priya", last_name="Shah")
-    core.sdrs.add(user)
-    return user
-
-
-@pytest.fixture
-def other_sdr(core):
-    user = UserFactory(username="tom", role=roles.SDR, first_name="Tom", last_name="Becker")
-    core.sdrs.add(user)
-    return user
-
-
 def mql(**kwargs) -> Lead:
     kwargs.setdefault("sla_due_at", timezone.now() + dt.timedelta(hours=2))
     return LeadFactory(stage=Stage.MQL, **kwargs)
