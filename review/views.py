@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from accounts import access, roles
 from accounts.decorators import role_required
-from qualification.intake.csv_cells import safe_cell
 from qualification.lifecycle.evidence import Evidence, TransitionRefused
 from qualification.models import StageTransition
+from review import metrics_csv as metrics_csv_file
 from review import services
 from review.forms import (
     CloseForm,
@@ -430,14 +430,6 @@ def _errors_text(form) -> str:
     )
 
 
-def _pct(value) -> str:
-    return "" if value is None else f"{value * 100:.1f}"
-
-
-def _hours(value) -> str:
-    return "" if value is None else f"{value.total_seconds() / 3600:.2f}"
-
-
 @role_required(*access.METRICS.roles)
 def metrics_csv(request: HttpRequest) -> HttpResponse:
     form, report = _report(request)
@@ -445,44 +437,9 @@ def metrics_csv(request: HttpRequest) -> HttpResponse:
         return HttpResponse(
             _errors_text(form), content_type="text/plain; charset=utf-8", status=400
         )
-    filename = f"funnel-{report.dimension}-{report.start}-{report.end}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            report.dimension_label, "MQLs", "SALs", "SQLs", "Opportunities", "MQL→SAL %",
-            "SAL→SQL %", "SQL→Opp %", "Accepted", "Rejected", "Acceptance %",
-            "First touch median h", "First touch p90 h", "SLA due", "SLA breached",
-            "SLA compliance %", "False negatives", "False negatives bought",
-        ]
-    )  # fmt: skip
-    for row in [*report.rows, report.total]:
-        writer.writerow(
-            [safe_cell(row.label)]
-            + [
-                safe_cell(value)
-                for value in (
-                    row.mql, row.sal, row.sql, row.opportunity, _pct(row.mql_to_sal),
-                    _pct(row.sal_to_sql), _pct(row.sql_to_opportunity), row.accepted,
-                    row.rejected, _pct(row.acceptance_rate), _hours(row.ftt_median),
-                    _hours(row.ftt_p90), row.sla_due, row.sla_breached,
-                    _pct(row.sla_compliance), row.false_negatives, row.bought,
-                )
-            ]
-        )  # fmt: skip
-    writer.writerow([])
-    writer.writerow([report.dimension_label, "Kind", "Reason", "Count"])
-    for reason in report.reasons:
-        writer.writerow(
-            [safe_cell(reason.group), reason.kind, safe_cell(reason.reason), reason.count]
-        )
-    writer.writerow([])
-    writer.writerow([report.dimension_label, "Stage", "Exits", "Median h", "p90 h"])
-    for stay in report.stage_times:
-        writer.writerow(
-            [safe_cell(stay.group), stay.stage, stay.exits, _hours(stay.median), _hours(stay.p90)]
-        )
+    response["Content-Disposition"] = f'attachment; filename="{metrics_csv_file.filename(report)}"'
+    csv.writer(response).writerows(metrics_csv_file.rows(report))
     return response
 
 
