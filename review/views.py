@@ -3,7 +3,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +12,6 @@ from django.views.decorators.http import require_POST
 from accounts import access, roles
 from accounts.decorators import role_required
 from qualification.lifecycle.evidence import Evidence, TransitionRefused
-from qualification.models import StageTransition
 from review import metrics_csv as metrics_csv_file
 from review import services
 from review.forms import (
@@ -27,7 +25,7 @@ from review.forms import (
 from review.metrics import funnel_report
 from review.models import Decision, ReviewItem, ReviewSession, RuleChangeProposal
 from review.selectors import borderline_leads as load_borderline_leads
-from review.selectors import sessions_with_progress
+from review.selectors import session_page, sessions_with_progress
 
 
 @role_required(*access.REVIEW_SESSION_ROLES)
@@ -68,25 +66,6 @@ def open_session(request: HttpRequest) -> HttpResponse:
         "review/session_list.html",
         {"sessions": sessions_with_progress(), "form": form},
         status=422,
-    )
-
-
-def _session_items(session: ReviewSession):
-    history = StageTransition.objects.select_related("actor", "reason_code").order_by(
-        "occurred_at", "pk"
-    )
-    return (
-        session.items.select_related(
-            "lead__contact",
-            "lead__account",
-            "lead__segment",
-            "lead__reason_code",
-            "lead__owner",
-            "decided_by",
-            "overturn",
-        )
-        .prefetch_related(Prefetch("lead__transitions", queryset=history))
-        .order_by("position")
     )
 
 
@@ -139,50 +118,20 @@ def _session_context(
 ) -> dict:
     """Everything the session page and its partials show; a refused form's state (what was
     typed, the messages by field) goes to the card, row or form it came from."""
-    items = list(_session_items(session))
-    can_run = session.is_open and request.user.has_perm("review.run_review")
-    for item in items:
-        transitions = list(item.lead.transitions.all())
-        item.exit = next(
-            (t for t in reversed(transitions) if t.to_stage in ("disqualified", "nurture")), None
-        )
-        item.targets = services.overturn_targets(item.lead, request.user) if can_run else []
+    page = session_page(session=session, user=request.user)
+    for item in page.items:
         item.state = decision[1] if decision and decision[0] == item.pk else BLANK
-    proposals = list(
-        session.proposals.select_related(
-            "segment",
-            "scoring_rule",
-            "icp_rule",
-            "reason_code",
-            "proposed_by",
-            "decided_by",
-            "item",
-        )
-    )
-    for row in proposals:
+    for row in page.proposals:
         row.state = proposal_row[1] if proposal_row and proposal_row[0] == row.pk else BLANK
-    counts = {d: 0 for d in Decision.values}
-    for item in items:
-        counts[item.decision] += 1
-    pending = sum(1 for p in proposals if p.status == RuleChangeProposal.Status.PROPOSED)
     decision_form = DecisionForm()
     return {
-        "session": session,
-        "items": items,
-        "proposals": proposals,
-        "counts": counts,
-        "unfinished": services.Unfinished(leads=counts[Decision.PENDING], proposals=pending),
+        **page.as_context(),
         "closing": closing,
-        "can_run": can_run,
-        "can_propose": session.is_open and request.user.has_perm("review.add_rulechangeproposal"),
-        # Proposals a closed session left pending stay RevOps' to decide.
-        "can_apply": request.user.has_perm("review.apply_proposal"),
         "decision_form": decision_form,
         # Loaded once for every card (the form's own copy of the queryset, not the class's).
         "reason_codes": list(decision_form.fields["reason_code"].queryset),
-        "proposal_form": _proposal_form(items, proposal),
+        "proposal_form": _proposal_form(page.items, proposal),
         "proposal_state": proposal,
-        "summary": session.summary if not session.is_open else None,
         "status_text": status_text,
     }
 
