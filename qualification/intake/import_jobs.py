@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
@@ -35,7 +37,7 @@ from qualification.intake.csv_files import (
     plan_file,
     read_records,
 )
-from qualification.models import ImportJob, ImportRow
+from qualification.models import ImportJob, ImportRow, Segment
 from qualification.scoring.stage_rules import apply_stage_rules, leads_for_stage_rules
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,29 @@ def _row_message(plan: FilePlan, line: int, message: str) -> str:
 
 # What follows a committed batch when the job applies the stage rules: given its lead ids.
 RulesAfterBatch = Callable[[list[int]], object]
+
+
+def create_import_job(
+    *,
+    name: str,
+    content: File,
+    segment: Segment,
+    uploaded_by: AbstractBaseUser | None,
+    source_system: str = "",
+    apply_rules: bool = True,
+) -> ImportJob:
+    """A queued import of `content`, the file the user called `name`, stored first: the task
+    that runs it gets a path, not bytes. The source system defaults to the file's stem."""
+    job = ImportJob(
+        original_name=name[:255],
+        segment=segment,
+        uploaded_by=uploaded_by,
+        source_system=(source_system or Path(name).stem)[:60],
+        apply_rules=apply_rules,
+    )
+    job.file.save(name, content, save=False)
+    job.save()
+    return job
 
 
 def apply_rules_on_commit(lead_ids: list[int]) -> None:

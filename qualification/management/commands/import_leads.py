@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from qualification.intake.import_jobs import run_import_job, write_report
+from qualification.intake.import_jobs import create_import_job, run_import_job, write_report
 from qualification.jobs.tasks import apply_rules_after_import
 from qualification.models import ImportJob, Segment
 
@@ -45,16 +45,15 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user {options['user']}.")
-        job = ImportJob(
-            original_name=path.name,
-            segment=segment,
-            uploaded_by=user,
-            source_system=(options["source_system"] or path.stem)[:60],
-            apply_rules=not options["no_rules"],
-        )
         with path.open("rb") as stream:
-            job.file.save(path.name, File(stream), save=False)
-        job.save()
+            job = create_import_job(
+                name=path.name,
+                content=File(stream),
+                segment=segment,
+                uploaded_by=user,
+                source_system=options["source_system"] or "",
+                apply_rules=not options["no_rules"],
+            )
         job = run_import_job(job.pk, rules_after_batch=apply_rules_after_import.delay_on_commit)
         if job.status == ImportJob.Status.FAILED:
             raise CommandError(job.error)

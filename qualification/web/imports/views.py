@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts import access, roles
 from accounts.decorators import role_required
 from qualification.intake.csv_files import NOT_UTF8_NOTE, ImportFileError, plan_file
-from qualification.intake.import_jobs import report_lines, resume_import_job
+from qualification.intake.import_jobs import create_import_job, report_lines, resume_import_job
 from qualification.jobs.enqueue import start_off_request
 from qualification.jobs.tasks import run_import
 from qualification.models import ImportJob, ImportRow, Segment, Stage, StageTransition
@@ -105,15 +105,14 @@ def import_new(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = ImportJob(
-            original_name=upload.name[:255],
+        job = create_import_job(
+            name=upload.name,
+            content=upload,
             segment=form.cleaned_data["segment"],
-            source_system=form.cleaned_data["source_system"] or Path(upload.name).stem[:60],
-            apply_rules=form.cleaned_data["apply_rules"],
             uploaded_by=request.user,
+            source_system=form.cleaned_data["source_system"],
+            apply_rules=form.cleaned_data["apply_rules"],
         )
-        job.file.save(upload.name, upload, save=False)  # the task gets a stored path, not bytes
-        job.save()
         _start(request, job)
         return redirect("qualification:import-detail", pk=job.pk)
     return render(

@@ -10,7 +10,7 @@ from qualification.intake.web_form import issue_token
 from qualification.models import IntakeRequest, IntakeSource, Lead
 from tests.factories import SegmentFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)  # after_commit must really run
+pytestmark = pytest.mark.django_db
 
 BODY = json.dumps({"email": "ann@acme.io", "first_name": "Ann", "company": "Acme"}).encode()
 
@@ -34,21 +34,28 @@ def take(source, *, key="k-1", body=BODY, handed_on=None):
     )
 
 
-def test_the_first_call_takes_the_lead_and_hands_it_on_after_commit(source):
+def test_the_first_call_takes_the_lead_and_hands_it_on_after_commit(
+    source, django_capture_on_commit_callbacks
+):
     handed_on: list = []
 
-    taken = take(source, handed_on=handed_on)
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = take(source, handed_on=handed_on)
+        assert handed_on == []  # not before the commit
 
     assert not taken.replayed
     assert handed_on == [[taken.record.lead_id]]
     assert Lead.objects.get().contact.email == "ann@acme.io"
 
 
-def test_a_retry_with_the_same_key_and_body_replays_without_writing(source):
+def test_a_retry_with_the_same_key_and_body_replays_without_writing(
+    source, django_capture_on_commit_callbacks
+):
     first = take(source)
     handed_on: list = []
 
-    again = take(source, key=" k-1 ", handed_on=handed_on)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = take(source, key=" k-1 ", handed_on=handed_on)
 
     assert (again.replayed, again.record.pk, handed_on) == (True, first.record.pk, [])
     assert (Lead.objects.count(), IntakeRequest.objects.count()) == (1, 1)

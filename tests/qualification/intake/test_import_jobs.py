@@ -454,3 +454,26 @@ def test_safe_cell_defuses_formula_prefixes():
         "",
         "3",
     ]
+
+
+def test_create_import_job_stores_the_file_and_names_the_source_after_it(segment):
+    long_name = "marketstar_" + "x" * 80 + ".csv"
+
+    job = importer.create_import_job(
+        name=long_name, content=ContentFile(b"Email\na@b.io\n"), segment=segment, uploaded_by=None
+    )
+
+    job.refresh_from_db()
+    assert (job.status, job.apply_rules, job.original_name) == (
+        ImportJob.Status.QUEUED,
+        True,
+        long_name,
+    )
+    assert job.source_system == Path(long_name).stem[:60]
+    with job.file.open("rb") as stored:
+        assert stored.read() == b"Email\na@b.io\n"
+    named = importer.create_import_job(
+        name="fair.csv", content=ContentFile(b""), segment=segment, uploaded_by=None,
+        source_system="HubSpot", apply_rules=False,
+    )  # fmt: skip
+    assert (named.source_system, named.apply_rules) == ("HubSpot", False)
