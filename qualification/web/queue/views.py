@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,9 +30,9 @@ from qualification.templatetags.leads import zoned_time
 from qualification.web.queue import services as queue
 from qualification.web.queue.filters import QueueFilter
 from qualification.web.queue.forms import AcceptForm, RejectForm
+from qualification.web.queue.selectors import queue_page
 from qualification.web.queue.services import QueueScope
 
-PAGE_SIZE = 25
 TEMPLATE = "qualification/sal_queue.html"
 ACCEPT_PERMISSION = "qualification.accept_mql"
 REJECT_PERMISSION = "qualification.reject_mql"
@@ -114,10 +113,8 @@ def _queue_context(
     focus_state: dict | None = None,
     status_text: str = "",
 ) -> dict:
-    now = timezone.now()
-    user = request.user
-    if segments is None:
-        segments = queue.queue_segments(user)
+    now, user = timezone.now(), request.user
+    segments = queue.queue_segments(user) if segments is None else segments
     scope = QueueScope.for_user(user, segments)
     query = params.copy()
     focus_id = query.pop("focus", [None])[-1]
@@ -127,8 +124,40 @@ def _queue_context(
     # Without JavaScript, a row's Accept and Reject are links to this page with the lead first
     # and that form open; with htmx they fetch the form into the row instead.
     context["focus_base"] = f"{next_url}{'&' if query else '?'}focus="
-    owners = queue.owner_choices() if not context["owners"] else context["owners"]
-    filters = QueueFilter(
+    owners = context["owners"] or queue.owner_choices()
+    filters = _queue_filter(request, params, scope=scope, segments=segments, owners=owners, now=now)
+    page = params.get("page")
+    loaded = queue_page(
+        user=user, scope=scope, filters=filters, focus_id=focus_id, page_number=page, now=now
+    )
+    context.update(
+        {
+            **loaded.as_context(),
+            **_focus(act, focus_state),
+            "scope": scope,
+            "filters": filters,
+            "filters_active": filters.active,
+            "query": query,
+            "status_text": status_text,
+        }
+    )
+    return context
+
+
+def _focus(act: str | None, state: dict | None) -> dict:
+    """The lead shown first: the form `act` asks for open (accept by default), or the refused
+    one with what was typed; headed by what the SDR is doing with it."""
+    act = act if act in ACTIONS else None
+    if state is None:
+        state = row_state(act or queue.ACCEPT)
+    heading = "refused" if state["refused"] else act or "claimed"
+    return {"focus_state": state, "focus_heading": FOCUS_HEADINGS[heading]}
+
+
+def _queue_filter(
+    request: HttpRequest, params: QueryDict, *, scope: QueueScope, segments, owners, now
+) -> QueueFilter:
+    return QueueFilter(
         params,
         queryset=queue.queue_leads(scope),
         request=request,
@@ -136,41 +165,6 @@ def _queue_context(
         owners=owners,
         now=now,
     )
-    results = filters.qs
-    focus_lead = None
-    if focus_state is None:
-        focus_state = row_state(act if act in ACTIONS else "accept")
-    # ASCII digits only: str.isdigit() also passes "²", which int() refuses.
-    if focus_id and focus_id.isascii() and focus_id.isdigit():
-        focus_lead = queue.queue_leads(scope).filter(pk=int(focus_id)).first()
-        if focus_lead is not None:
-            results = results.exclude(pk=focus_lead.pk)
-    counters = queue.queue_counters(user=user, scope=scope, now=now)
-    paginator = Paginator(results, PAGE_SIZE)
-    if not filters.active and focus_lead is None:
-        paginator.count = counters.waiting  # the same rows: spare a second COUNT(*)
-    page = paginator.get_page(params.get("page"))
-    match_count = page.paginator.count
-    if focus_lead is not None and filters.qs.filter(pk=focus_lead.pk).exists():
-        match_count += 1  # the lead shown first, out of the list, matches too
-    context.update(
-        {
-            "scope": scope,
-            "filters": filters,
-            "filters_active": filters.active,
-            "page": page,
-            "match_count": match_count,
-            "query": query,
-            "focus_lead": focus_lead,
-            "focus_state": focus_state,
-            "focus_heading": FOCUS_HEADINGS[
-                "refused" if focus_state["refused"] else act if act in ACTIONS else "claimed"
-            ],
-            "counters": counters,
-            "status_text": status_text,
-        }
-    )
-    return context
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -242,14 +236,8 @@ def _counters_context(request: HttpRequest, segments: list, next_url: str) -> di
     params.pop("page", None)
     if not params:  # the whole queue: its count is the counter's
         return {"counters": counters, "match_count": counters.waiting, "filters_active": False}
-    filters = QueueFilter(
-        params,
-        queryset=queue.queue_leads(scope),
-        request=request,
-        segments=segments,
-        owners=queue.owner_choices() if params.get("owner") else (),
-        now=now,
-    )
+    owners = queue.owner_choices() if params.get("owner") else ()
+    filters = _queue_filter(request, params, scope=scope, segments=segments, owners=owners, now=now)
     return {
         "counters": counters,
         "match_count": filters.qs.count() if filters.active else counters.waiting,

@@ -1,0 +1,59 @@
+"""What the queue page reads: one page of the SDR's MQLs, the lead shown first, the counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page, Paginator
+
+from qualification.lifecycle.scope import QueueScope
+from qualification.models import Lead
+from qualification.web.queue.filters import QueueFilter
+from qualification.web.queue.services import Counters, queue_counters, queue_leads
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    counters: Counters
+    page: Page
+    match_count: int  # the rows the filters match, the lead shown first included
+    focus_lead: Lead | None  # shown first, out of the list: claimed, or its form open
+
+    def as_context(self) -> dict:
+        return {
+            "counters": self.counters,
+            "page": self.page,
+            "match_count": self.match_count,
+            "focus_lead": self.focus_lead,
+        }
+
+
+def queue_page(
+    *,
+    user: AbstractBaseUser,
+    scope: QueueScope,
+    filters: QueueFilter,
+    focus_id: str | None,
+    page_number: str | None,
+    now: dt.datetime,
+) -> QueuePage:
+    results = filters.qs
+    focus_lead = None
+    # ASCII digits only: str.isdigit() also passes "²", which int() refuses.
+    if focus_id and focus_id.isascii() and focus_id.isdigit():
+        focus_lead = queue_leads(scope).filter(pk=int(focus_id)).first()
+        if focus_lead is not None:
+            results = results.exclude(pk=focus_lead.pk)
+    counters = queue_counters(user=user, scope=scope, now=now)
+    paginator = Paginator(results, PAGE_SIZE)
+    if not filters.active and focus_lead is None:
+        paginator.count = counters.waiting  # the same rows: spare a second COUNT(*)
+    page = paginator.get_page(page_number)
+    match_count = page.paginator.count
+    if focus_lead is not None and filters.qs.filter(pk=focus_lead.pk).exists():
+        match_count += 1
+    return QueuePage(counters=counters, page=page, match_count=match_count, focus_lead=focus_lead)
