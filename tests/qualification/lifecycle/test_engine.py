@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from accounts.models import BuyingGroupRole, IcpTier
 from qualification.lifecycle.engine import transition_lead
-from qualification.lifecycle.evidence import Automation, Evidence, TransitionRefused
+from qualification.lifecycle.evidence import Automation, Evidence
 from qualification.lifecycle.table import TRANSITIONS, transition_label
 from qualification.models import ReasonCode, Segment, Stage, StageTransition
+from tests.asserts import assert_refused_with, refuse
 from tests.factories import (
     AccountFactory,
     BuyingGroupRoleFactory,
@@ -30,30 +30,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 SCORING_RULE = Automation("intent-score")
-
-
-def state(lead):
-    """Everything a refused transition must leave as it was."""
-    fresh = type(lead).objects.get(pk=lead.pk)
-    return (
-        model_to_dict(fresh),
-        fresh.transitions.count(),
-        fresh.history.count(),
-        fresh.account.history.count() if fresh.account_id else 0,
-    )
-
-
-def refuse(lead, to, actor, evidence=None):
-    before = state(lead)
-    with pytest.raises(TransitionRefused) as refused:
-        transition_lead(lead=lead, to=to, actor=actor, evidence=evidence)
-    assert state(lead) == before
-    return refused.value
-
-
-def assert_refused_with(lead, to, actor, evidence, field, message):
-    refused = refuse(lead, to, actor, evidence)
-    assert message in refused.errors.get(field, []), refused.errors
 
 
 def mql(**kwargs):
@@ -275,7 +251,14 @@ class TestAccept:
         sdr.is_active = False
         sdr.save()
         lead = mql()
-        refuse(lead, Stage.SAL, sdr, accept_evidence(sdr))
+        assert_refused_with(
+            lead,
+            Stage.SAL,
+            sdr,
+            accept_evidence(sdr),
+            "__all__",
+            "you may not move a lead from MQL to SAL",
+        )
 
 
 # mql → nurture (reject: timing) -----------------------------------------------------------
@@ -468,7 +451,14 @@ class TestReject:
         code = reason("junk")
         code.active = False
         code.save()
-        refuse(mql(), Stage.DISQUALIFIED, sdr, reject_evidence(reason_code=code))
+        assert_refused_with(
+            mql(),
+            Stage.DISQUALIFIED,
+            sdr,
+            reject_evidence(reason_code=code),
+            "reason_code",
+            "reason code “Junk / spam” does not apply to an SDR rejection",
+        )
 
     def test_it_refuses_marketing(self, marketing):
         assert_refused_with(
@@ -552,7 +542,15 @@ class TestPromoteSql:
         confirm_framework(lead)
         BuyingGroupRoleFactory(contact=lead.contact, role=BuyingGroupRole.Role.CHAMPION)
         BuyingGroupRoleFactory(contact=lead.contact, role=BuyingGroupRole.Role.DECISION_MAKER)
-        refuse(lead, Stage.SQL, ae, Evidence(next_meeting_on=next_week()))
+        assert_refused_with(
+            lead,
+            Stage.SQL,
+            ae,
+            Evidence(next_meeting_on=next_week()),
+            "single_thread_override",
+            "at least two buying-group contacts must be mapped, "
+            "or give a written single-thread override",
+        )
 
     def test_a_written_single_thread_override_passes(self, ae):
         lead = sal(ae)
@@ -570,8 +568,14 @@ class TestPromoteSql:
     def test_a_blank_override_does_not_count(self, ae):
         lead = sal(ae)
         confirm_framework(lead)
-        refuse(
-            lead, Stage.SQL, ae, Evidence(next_meeting_on=next_week(), single_thread_override="   ")
+        assert_refused_with(
+            lead,
+            Stage.SQL,
+            ae,
+            Evidence(next_meeting_on=next_week(), single_thread_override="   "),
+            "single_thread_override",
+            "at least two buying-group contacts must be mapped, "
+            "or give a written single-thread override",
         )
 
     @pytest.mark.parametrize(
@@ -847,8 +851,14 @@ class TestSdrScope:
         self, sdr, enterprise
     ):
         lead = mql(segment=enterprise, owner=sdr)
-        refuse(lead, Stage.NURTURE, sdr, park_evidence())
-        refuse(lead, Stage.DISQUALIFIED, sdr, disqualify_evidence())
+        outside = (
+            "this MQL is in Enterprise, outside your segments: "
+            "an SDR of that segment accepts or rejects it"
+        )
+        assert_refused_with(lead, Stage.NURTURE, sdr, park_evidence(), "__all__", outside)
+        assert_refused_with(
+            lead, Stage.DISQUALIFIED, sdr, disqualify_evidence(), "__all__", outside
+        )
 
     def test_with_territory_scope_the_accounts_territory_decides(self, settings, sdr, enterprise):
         settings.QUEUE_SDR_SCOPE = "territory"

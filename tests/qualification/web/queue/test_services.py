@@ -51,7 +51,9 @@ def test_a_form_error_writes_nothing_and_comes_back_with_what_the_engine_would_r
 
     errors = refused.value.errors
     assert errors["owner"] == ["choose an active SDR or AE as the owner"]  # the form's wins
-    assert errors["next_action"]  # the engine's preview fills in the rest
+    assert errors["next_action"] == [
+        "a next action is required"
+    ]  # the engine's preview fills in the rest
     lead.refresh_from_db()
     assert lead.stage == Stage.MQL
     assert not StageTransition.objects.filter(lead=lead).exists()
