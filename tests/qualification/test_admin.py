@@ -297,21 +297,6 @@ def test_scores_bands_and_tier_are_read_only_in_the_lead_admin(admin_client):
     assert lead.manual_review is False
 
 
-def test_an_accounts_icp_tier_is_read_only_in_the_admin(admin_client):
-    account = AccountFactory(icp_tier="C", icp_reasons=["Too small"])
-    url = reverse("admin:accounts_account_change", args=[account.pk])
-    page = admin_client.get(url)
-    assert not {"icp_tier", "icp_reasons"} & set(page.context["adminform"].form.fields)
-
-    data = _form_data(page)
-    data.update(icp_tier="A", icp_reasons='["Hand-picked"]', change_reason="Looks big")
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 302, response.context["errors"]
-    account.refresh_from_db()
-    assert (account.icp_tier, account.icp_reasons) == ("C", ["Too small"])
-
-
 def test_reverting_a_lead_to_an_old_version_is_refused(admin_client):
     lead = LeadFactory(stage=Stage.NEW)
     transition_lead(lead=lead, to=Stage.MQL, actor=Automation("intent-score"))
