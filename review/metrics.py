@@ -36,8 +36,8 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import PERSONA_LABELS, Contact, IcpTier
-from qualification.lifecycle.table import REJECTIONS
 from qualification.models import (
+    REJECTIONS,
     Lead,
     ReasonCode,
     Segment,
@@ -45,6 +45,7 @@ from qualification.models import (
     Source,
     Stage,
     StageTransition,
+    TransitionName,
 )
 from review.sampling import came_back
 
@@ -378,7 +379,7 @@ def _moves(start: dt.datetime, end: dt.datetime, dimension: str, *, in_sql: bool
     sql = f"""
         WITH moves AS {"MATERIALIZED" if postgres else ""} (
             SELECT {column} AS grp, t.from_stage, t.reason_code_id, {stay} AS stay,
-                   CASE WHEN t.name = 'accept' THEN 'accept'
+                   CASE WHEN t.name = %(accept)s THEN 'accept'
                         WHEN t.name IN ({rejections}) THEN 'SDR rejection'
                         WHEN t.to_stage = 'disqualified' THEN 'Disqualified' END AS kind
             FROM {StageTransition._meta.db_table} t {joins}
@@ -393,7 +394,8 @@ def _moves(start: dt.datetime, end: dt.datetime, dimension: str, *, in_sql: bool
         WHERE kind IS NOT NULL
         GROUP BY grp, kind, rc.label
     """  # noqa: S608 - every interpolated name is ours, the values are parameters
-    params = {f"rejection{i}": name for i, name in enumerate(REJECTIONS)}
+    params = {f"rejection{i}": str(name) for i, name in enumerate(REJECTIONS)}
+    params["accept"] = str(TransitionName.ACCEPT)
     found = _Moves()
     decisions: dict[str | None, list[int]] = {}
     with connection.cursor() as cursor:

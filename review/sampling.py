@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from qualification.lifecycle.table import REJECTIONS
-from qualification.models import OPEN_STAGES, Lead, Stage, StageTransition
+from qualification.models import OPEN_STAGES, REJECTIONS, Lead, Stage, StageTransition
 from review.models import Stratum
 
 STRATA = (Stratum.FALSE_NEGATIVE, Stratum.SDR_REJECTED, Stratum.MANUAL_REVIEW, Stratum.STALE)

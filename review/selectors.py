@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from qualification.lifecycle.table import REJECTIONS
-from qualification.models import Lead, Stage, StageTransition
+from qualification.models import REJECTIONS, Lead, Stage, StageTransition
 from review import services
 from review.models import Decision, ReviewSession, RuleChangeProposal
 

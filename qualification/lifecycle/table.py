@@ -33,6 +33,7 @@ from qualification.models import (
     OPEN_STAGES,
     Lead,
     Stage,
+    TransitionName,
 )
 
 # The table ---------------------------------------------------------------------------------
@@ -40,13 +41,16 @@ from qualification.models import (
 
 @dataclass(frozen=True)
 class Transition:
-    name: str  # the row's key in code, forms and the audit rows; people read `label`
+    name: TransitionName  # the row's key in code, forms and the audit rows; people read `label`
     label: str
     sources: frozenset[str]
     target: str
     permission: str | None  # a Django permission (app_label.codename) that lets a person act
     owner_may: bool = False  # the lead's owner may act without the permission
     rules_may: bool = False  # an automated rule may act
+    # What a person gives for this move on a form, in the order forms show it; the
+    # requirements say which of it is needed when.
+    evidence: tuple[str, ...] = ()
     requirements: tuple[Requirement, ...] = field(default=())
 
     def allows(self, actor: Actor, lead: Lead) -> bool:
@@ -63,12 +67,13 @@ class Transition:
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
-        "mark-mql",
+        TransitionName.MARK_MQL,
         "Mark MQL",
         frozenset({Stage.NEW}),
         Stage.MQL,
         "qualification.mark_mql",
         rules_may=True,
+        evidence=("manual_review_decision", "fit_override"),
         requirements=(
             Requirement("account", "an account with a domain", account_domain),
             Requirement(
@@ -79,11 +84,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
-        "accept",
+        TransitionName.ACCEPT,
         "Accept into SAL",
         frozenset({Stage.MQL}),
         Stage.SAL,
         "qualification.accept_mql",
+        evidence=("owner", "next_action", "next_action_due", "icp_confirmed"),
         requirements=(
             Requirement("owner", "an owner", owner),
             Requirement("icp_confirmed", "ICP confirmed", icp_confirmed),
@@ -92,11 +98,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
-        "reject-to-nurture",
+        TransitionName.REJECT_TO_NURTURE,
         "Reject to nurture",
         frozenset({Stage.MQL}),
         Stage.NURTURE,
         "qualification.reject_mql",
+        evidence=("reason_code", "recycle_on", "note"),
         requirements=(
             Requirement("reason_code", "reason code “timing”", timing_code),
             Requirement("recycle_on", "a recycle date in the future", recycle_in_future),
@@ -104,11 +111,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
-        "reject",
+        TransitionName.REJECT,
         "Reject",
         frozenset({Stage.MQL}),
         Stage.DISQUALIFIED,
         "qualification.reject_mql",
+        evidence=("reason_code", "note", "duplicate_of"),
         requirements=(
             Requirement(
                 "reason_code",
@@ -123,11 +131,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
-        "promote-sql",
+        TransitionName.PROMOTE_SQL,
         "Promote to SQL",
         frozenset({Stage.SAL}),
         Stage.SQL,
         "qualification.promote_sql",
+        evidence=("next_meeting_on", "single_thread_override"),
         requirements=(
             Requirement("framework", "a discovery framework at its minimum", framework_minimum),
             Requirement(
@@ -139,11 +148,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
-        "promote-opportunity",
+        TransitionName.PROMOTE_OPPORTUNITY,
         "Promote to opportunity",
         frozenset({Stage.SQL}),
         Stage.OPPORTUNITY,
         "qualification.promote_opportunity",
+        evidence=("amount_estimate", "expected_close_date", "mutual_next_step"),
         requirements=(
             Requirement("amount_estimate", "an amount estimate", amount),
             Requirement("expected_close_date", "an expected close date", close_date),
@@ -154,13 +164,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
-        "park",
+        TransitionName.PARK,
         "Park in nurture",
         frozenset(OPEN_STAGES),
         Stage.NURTURE,
         "qualification.act_on_any_lead",
         owner_may=True,
         rules_may=True,
+        evidence=("reason_code", "recycle_on", "note"),
         requirements=(
             Requirement("recycle_on", "a recycle date in the future", recycle_in_future),
             Requirement(
@@ -173,13 +184,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
-        "disqualify",
+        TransitionName.DISQUALIFY,
         "Disqualify",
         frozenset(OPEN_STAGES),
         Stage.DISQUALIFIED,
         "qualification.act_on_any_lead",
         owner_may=True,
         rules_may=True,
+        evidence=("reason_code", "note", "duplicate_of"),
         requirements=(
             Requirement(
                 "reason_code",
@@ -196,7 +208,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
-        "recycle",
+        TransitionName.RECYCLE,
         "Recycle",
         frozenset({Stage.NURTURE}),
         Stage.MQL,
@@ -211,24 +223,32 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
-        "reopen",
+        TransitionName.REOPEN,
         "Reopen",
         frozenset({Stage.DISQUALIFIED}),
         Stage.MQL,
         "qualification.reopen_lead",
+        evidence=("note",),
         requirements=(NOTE,),
     ),
 )
 
 
-# The SDR's two ways to turn an MQL down: what "rejections" means in metrics and sampling.
-REJECTIONS = ("reject", "reject-to-nurture")
+TRANSITIONS_BY_NAME: dict[str, Transition] = {row.name: row for row in TRANSITIONS}
 
 
 def transition_label(name: str) -> str:
     """What people read for the row named `name` (an audit row's `name`)."""
-    row = next((row for row in TRANSITIONS if row.name == name), None)
+    row = TRANSITIONS_BY_NAME.get(name)
     return row.label if row else name.replace("-", " ").capitalize()
+
+
+def evidence_of(*names: str) -> tuple[str, ...]:
+    """The evidence fields the rows named `names` ask people for, each once, in table order."""
+    fields: dict[str, None] = {}
+    for name in names:
+        fields.update(dict.fromkeys(TRANSITIONS_BY_NAME[name].evidence))
+    return tuple(fields)
 
 
 def transitions_from(stage: str) -> list[Transition]:

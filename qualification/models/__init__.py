@@ -15,7 +15,12 @@ from qualification.models.discovery import (  # noqa: F401
     Framework,
     FrameworkItem,
 )
-from qualification.models.history import SlaBreachNotice, StageTransition  # noqa: F401
+from qualification.models.history import (  # noqa: F401
+    REJECTIONS,
+    SlaBreachNotice,
+    StageTransition,
+    TransitionName,
+)
 from qualification.models.intake import (  # noqa: F401
     ImportJob,
     ImportJobQuerySet,

@@ -1,12 +1,33 @@
 """The record of stage changes and the SLA breaches noticed."""
 
 import datetime as dt
+import enum
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from qualification.models.leads import Lead, ReasonCode, Stage
+
+
+class TransitionName(enum.StrEnum):
+    """The keys of the transition table's rows (qualification/lifecycle/table.py), as stored in
+    `StageTransition.name`; people read each row's label, never these."""
+
+    MARK_MQL = "mark-mql"
+    ACCEPT = "accept"
+    REJECT_TO_NURTURE = "reject-to-nurture"
+    REJECT = "reject"
+    PROMOTE_SQL = "promote-sql"
+    PROMOTE_OPPORTUNITY = "promote-opportunity"
+    PARK = "park"
+    DISQUALIFY = "disqualify"
+    RECYCLE = "recycle"
+    REOPEN = "reopen"
+
+
+# The SDR's two ways to turn an MQL down: what "rejections" means in metrics and sampling.
+REJECTIONS = (TransitionName.REJECT, TransitionName.REJECT_TO_NURTURE)
 
 
 class StageTransition(models.Model):
@@ -52,6 +73,10 @@ class StageTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.from_stage} → {self.to_stage}"
+
+    @property
+    def is_rejection(self) -> bool:
+        return self.name in REJECTIONS
 
     @property
     def time_in_stage(self) -> dt.timedelta:

@@ -7,20 +7,8 @@ from django.conf import settings
 from accounts.models import BuyingGroupRole
 from qualification.lifecycle.evidence import Evidence, has_text
 from qualification.lifecycle.survivors import survivor_groups
+from qualification.lifecycle.table import TRANSITIONS_BY_NAME
 from qualification.models import ChecklistAnswer
-
-# Which evidence each transition row asks for on the lead page, in display order.
-TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
-    "mark-mql": ("manual_review_decision", "fit_override"),
-    "accept": ("next_action", "next_action_due", "icp_confirmed"),
-    "reject-to-nurture": ("reason_code", "recycle_on", "note"),
-    "reject": ("reason_code", "note", "duplicate_of"),
-    "promote-sql": ("next_meeting_on", "single_thread_override"),
-    "promote-opportunity": ("amount_estimate", "expected_close_date", "mutual_next_step"),
-    "park": ("reason_code", "recycle_on", "note"),
-    "disqualify": ("reason_code", "note", "duplicate_of"),
-    "reopen": ("note",),
-}
 
 
 class AnswerForm(forms.Form):
@@ -83,8 +71,8 @@ class SentimentForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    """Every piece of evidence a lead-page transition may ask for; the view shows the ones in
-    TRANSITION_FIELDS for the row, and the engine says which are missing."""
+    """Every piece of evidence a lead-page transition may ask for; it shows the ones the table's
+    row names (`Transition.evidence`), and the engine says which are missing."""
 
     next_meeting_on = forms.DateTimeField(
         label="Next meeting",
@@ -147,7 +135,10 @@ class TransitionForm(forms.Form):
         self.fields["amount_estimate"].label = f"Amount estimate ({settings.CURRENCY})"
 
     def shown(self):
-        return [self[name] for name in TRANSITION_FIELDS.get(self.transition, ())]
+        # No owner here: the lead page moves the lead for its owner as it stands; the queue's
+        # accept form is where an owner is picked.
+        row = TRANSITIONS_BY_NAME.get(self.transition)
+        return [self[name] for name in row.evidence if name in self.fields] if row else []
 
     def evidence(self) -> Evidence:
         data = self.cleaned_data

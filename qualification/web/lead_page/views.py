@@ -29,7 +29,6 @@ from qualification.lifecycle.survivors import likely_survivors
 from qualification.lifecycle.table import transitions_from
 from qualification.models import Activity, FrameworkItem, Lead, ReasonCode
 from qualification.web.lead_page.forms import (
-    TRANSITION_FIELDS,
     AnswerForm,
     BuyingGroupForm,
     NoteForm,
@@ -73,7 +72,7 @@ def _transition_actions(
     for row in transitions_from(lead.stage):
         if not row.permission or not row.allows(request.user, lead):
             continue
-        if survivors is None and "duplicate_of" in TRANSITION_FIELDS.get(row.name, ()):
+        if survivors is None and "duplicate_of" in row.evidence:
             survivors = likely_survivors(lead)
         form = (
             bound
@@ -322,7 +321,7 @@ def move_lead(request: HttpRequest, pk: int) -> HttpResponse:
     name = request.POST.get("transition", "")
     row = next((row for row in transitions_from(lead.stage) if row.name == name), None)
     reason_codes = list(ReasonCode.objects.filter(active=True).order_by("position", "pk"))
-    survivors = likely_survivors(lead) if "duplicate_of" in TRANSITION_FIELDS.get(name, ()) else ()
+    survivors = likely_survivors(lead) if row and "duplicate_of" in row.evidence else ()
     form = TransitionForm(
         request.POST, transition=name, reason_codes=reason_codes, survivors=survivors
     )

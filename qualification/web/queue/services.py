@@ -26,14 +26,30 @@ from qualification.lifecycle.engine import find_transition, transition_lead, unm
 from qualification.lifecycle.evidence import Evidence, TransitionRefused
 from qualification.lifecycle.scope import QueueScope
 from qualification.lifecycle.scope import queue_segments as queue_segments
-from qualification.models import Lead, Motion, ReasonCode, Source, Stage, StageTransition
+from qualification.lifecycle.table import evidence_of
+from qualification.models import (
+    REJECTIONS,
+    Lead,
+    Motion,
+    ReasonCode,
+    Source,
+    Stage,
+    StageTransition,
+    TransitionName,
+)
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
 
 # Who may own an accepted lead: the SDR who works it, or an AE it is handed to.
 OWNER_ROLES = (roles.SDR, roles.AE)
-ACCEPT, REJECT = "accept", "reject"
+# The queue's two actions. Accept is one row of the table; reject is either rejection row,
+# picked by the reason code, so its form takes what either row asks for.
+ACCEPT, REJECT = TransitionName.ACCEPT, TransitionName.REJECT
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    ACCEPT: evidence_of(ACCEPT),
+    REJECT: evidence_of(*REJECTIONS),
+}
 
 
 def queue_leads(scope: QueueScope):
@@ -210,11 +226,9 @@ def act_on_mql(
 
 def _proposal(action: str, data: dict) -> tuple[str, Evidence]:
     """The move and the evidence a (partly invalid) form proposes, for the preview."""
+    evidence = Evidence(**{name: data.get(name) for name in ACTION_FIELDS[action]})
     if action == ACCEPT:
-        fields = ("owner", "icp_confirmed", "next_action", "next_action_due")
-        return Stage.SAL, Evidence(**{name: data.get(name) for name in fields})
-    fields = ("reason_code", "note", "recycle_on", "duplicate_of")
-    evidence = Evidence(**{name: data.get(name) for name in fields})
+        return Stage.SAL, evidence
     return reject_target(evidence.reason_code), evidence
 
 

@@ -39,12 +39,10 @@ REJECT_PERMISSION = "qualification.reject_mql"
 ACTIONS = (queue.ACCEPT, queue.REJECT)
 FOCUS_HEADINGS = {
     "claimed": "Your next lead",
-    "accept": "Accept this lead",
-    "reject": "Reject this lead",
+    queue.ACCEPT: "Accept this lead",
+    queue.REJECT: "Reject this lead",
     "refused": "Fix and resubmit",
 }
-ACCEPT_FIELDS = ("owner", "icp_confirmed", "next_action", "next_action_due")
-REJECT_FIELDS = ("reason_code", "note", "recycle_on", "duplicate_of")
 
 
 # Context ------------------------------------------------------------------------------------
@@ -68,6 +66,8 @@ def row_state(action: str = "", data=None, errors=None) -> dict:
     messages by field."""
     return {
         "action": action,
+        "accepting": action == queue.ACCEPT,
+        "rejecting": action == queue.REJECT,
         "refused": errors is not None,
         "data": _Blank(data.dict() if hasattr(data, "dict") else data or {}),
         "errors": _Blank(errors or {}, empty=()),
@@ -267,8 +267,7 @@ def _refused(
     lead = Lead.objects.with_brief().queue_rows().get(pk=lead.pk)
     if lead.stage != Stage.MQL:
         return _gone(request, lead, segments, next_url, queue.moved_message(lead))
-    fields = ACCEPT_FIELDS if action == queue.ACCEPT else REJECT_FIELDS
-    state = row_state(action, request.POST, _form_errors(errors, fields))
+    state = row_state(action, request.POST, _form_errors(errors, queue.ACTION_FIELDS[action]))
     if request.htmx:
         context = _row_context(request, now=timezone.now(), next_url=next_url)
         context.update({"lead": lead, "state": state})
