@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from accounts.fields import DomainField, NormalizedEmailField
+from accounts.personas import Function, Seniority
 
 
 class IcpTier(models.TextChoices):
@@ -76,25 +77,6 @@ class Account(models.Model):
         return self.name
 
 
-PERSONA_LABELS = {
-    "c_level": "C-level",
-    "vp": "VP",
-    "director": "Director",
-    "manager": "Manager",
-    "individual": "Individual contributor",
-    "student": "Student",
-    "executive": "Executive",
-    "finance": "Finance",
-    "it_engineering": "IT & engineering",
-    "marketing": "Marketing",
-    "sales": "Sales",
-    "operations": "Operations",
-    "hr": "HR",
-    "product": "Product",
-    "other": "Other",
-}
-
-
 class Contact(models.Model):
     class EmailKind(models.TextChoices):
         WORK = "work", "Work"
@@ -116,8 +98,8 @@ class Contact(models.Model):
     email = NormalizedEmailField(max_length=254, unique=True, null=True, blank=True)
     email_kind = models.CharField(max_length=12, choices=EmailKind.choices, blank=True)
     title = models.CharField(max_length=200, blank=True)
-    persona_function = models.CharField(max_length=40, blank=True)
-    persona_seniority = models.CharField(max_length=20, blank=True)
+    persona_function = models.CharField(max_length=40, choices=Function.choices, blank=True)
+    persona_seniority = models.CharField(max_length=20, choices=Seniority.choices, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     country = models.CharField(max_length=2, blank=True)
     lawful_basis = models.CharField(
@@ -149,11 +131,8 @@ class Contact(models.Model):
     @property
     def persona(self) -> str:
         """`VP · Sales`, `C-level · Finance`: the normalised title as people say it."""
-        return " · ".join(
-            PERSONA_LABELS.get(part, part.replace("_", " ").capitalize())
-            for part in (self.persona_seniority, self.persona_function)
-            if part
-        )
+        parts = (self.get_persona_seniority_display(), self.get_persona_function_display())
+        return " · ".join(part for part in parts if part)
 
 
 class BuyingGroupRole(models.Model):

@@ -8,6 +8,8 @@ import functools
 import re
 from urllib.parse import urlsplit
 
+from accounts.personas import Function, Seniority
+
 # Mailbox providers whose domain says nothing about the company.
 PERSONAL_EMAIL_DOMAINS = frozenset(
     {
@@ -106,32 +108,32 @@ def email_kind(email: str | None) -> str:
 
 
 # Title → persona. Ordered: the first matching pattern wins, so specific titles come first.
-_SENIORITY_RULES: tuple[tuple[str, str], ...] = (
+_SENIORITY_RULES: tuple[tuple[str, Seniority], ...] = (
     (
         r"\b(ceo|cfo|cto|cio|ciso|coo|cmo|cro|cpo|chief|founder|co-?founder|owner|president|"
         r"principal|partner)\b",
-        "c_level",
+        Seniority.C_LEVEL,
     ),
-    (r"\b(svp|evp|vp|vice president|head of|gm|general manager)\b", "vp"),
-    (r"\b(director|dir\.?)\b", "director"),
-    (r"\b(manager|mgr|lead|supervisor)\b", "manager"),
-    (r"\b(student|intern|trainee)\b", "student"),
-    (r".", "individual"),
+    (r"\b(svp|evp|vp|vice president|head of|gm|general manager)\b", Seniority.VP),
+    (r"\b(director|dir\.?)\b", Seniority.DIRECTOR),
+    (r"\b(manager|mgr|lead|supervisor)\b", Seniority.MANAGER),
+    (r"\b(student|intern|trainee)\b", Seniority.STUDENT),
+    (r".", Seniority.INDIVIDUAL),
 )
-_FUNCTION_RULES: tuple[tuple[str, str], ...] = (
-    (r"\b(ceo|founder|co-?founder|owner|president|general manager|gm|coo)\b", "executive"),
-    (r"\b(cfo|finance|financial|controller|accounting|accountant|treasur)", "finance"),
+_FUNCTION_RULES: tuple[tuple[str, Function], ...] = (
+    (r"\b(ceo|founder|co-?founder|owner|president|general manager|gm|coo)\b", Function.EXECUTIVE),
+    (r"\b(cfo|finance|financial|controller|accounting|accountant|treasur)", Function.FINANCE),
     (
         r"\b(cto|cio|ciso|it|engineer|engineering|developer|devops|architect|technology|"
         r"technical|software|security|infrastructure|data)\b",
-        "it_engineering",
+        Function.IT_ENGINEERING,
     ),
-    (r"\b(cmo|marketing|growth|demand gen\w*|brand|content|seo)\b", "marketing"),
-    (r"\b(cro|sales|account executive|business development|bdr|sdr|revenue)\b", "sales"),
-    (r"\b(operations|ops|procurement|purchasing|supply chain|logistics)\b", "operations"),
-    (r"\b(hr|human resources|people|talent|recruit)", "hr"),
-    (r"\b(product|cpo)\b", "product"),
-    (r"\b(student|intern)\b", "student"),
+    (r"\b(cmo|marketing|growth|demand gen\w*|brand|content|seo)\b", Function.MARKETING),
+    (r"\b(cro|sales|account executive|business development|bdr|sdr|revenue)\b", Function.SALES),
+    (r"\b(operations|ops|procurement|purchasing|supply chain|logistics)\b", Function.OPERATIONS),
+    (r"\b(hr|human resources|people|talent|recruit)", Function.HR),
+    (r"\b(product|cpo)\b", Function.PRODUCT),
+    (r"\b(student|intern)\b", Function.STUDENT),
 )
 
 
@@ -143,7 +145,7 @@ def title_to_persona(title: str | None) -> tuple[str, str]:
         return "", ""
     text = raw.replace("/", " ")
     function = next(
-        (name for pattern, name in _FUNCTION_RULES if re.search(pattern, text)), "other"
+        (name for pattern, name in _FUNCTION_RULES if re.search(pattern, text)), Function.OTHER
     )
     seniority = next(name for pattern, name in _SENIORITY_RULES if re.search(pattern, text))
     return function, seniority

@@ -35,7 +35,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import PERSONA_LABELS, Contact, IcpTier
+from accounts.models import Contact, IcpTier
+from accounts.personas import function_label
 from qualification.models import (
     REJECTIONS,
     Lead,
@@ -110,7 +111,7 @@ def group_label(dimension: str, key, names: dict | None = None) -> str:
     if dimension == "tier":
         return IcpTier(key).label if key in IcpTier.values else key
     if dimension == "persona":
-        return PERSONA_LABELS.get(key, key.replace("_", " ").capitalize())
+        return function_label(key)
     return key
 
 

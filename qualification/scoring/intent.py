@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from qualification.models import ScoringRule
+
 LOOKBACK_DAYS = 180
 
 
@@ -71,13 +73,13 @@ activity_hits AS (
     FROM lead_scope s
     JOIN qualification_activity act ON act.contact_id = s.contact_id
     JOIN qualification_scoringrule r
-        ON r.kind = 'activity' AND r.active AND r.value = act.kind
+        ON r.kind = %(kind_activity)s AND r.active AND r.value = act.kind
     WHERE act.occurred_at > %(since)s AND act.occurred_at <= %(now)s
 ),
 frequency_hits AS (
     SELECT s.id AS lead_id, r.id AS rule_id, r.name, r.points, r.window_days, r.min_count
     FROM lead_scope s
-    JOIN qualification_scoringrule r ON r.kind = 'frequency' AND r.active
+    JOIN qualification_scoringrule r ON r.kind = %(kind_frequency)s AND r.active
     JOIN qualification_activity act
         ON act.contact_id = s.contact_id AND (r.value = '' OR act.kind = r.value)
     WHERE act.occurred_at > %(since)s AND act.occurred_at <= %(now)s
@@ -99,10 +101,10 @@ raw_reasons AS (
     SELECT s.id, r.points, r.name
     FROM lead_scope s
     JOIN qualification_scoringrule r ON r.active AND (
-        (r.kind = 'fit_tier' AND r.value = s.fit_tier)
-        OR (r.kind = 'seniority' AND r.value = s.seniority)
-        OR (r.kind = 'email_kind' AND r.value = s.email_kind)
-        OR (r.kind = 'account_relationship' AND r.value = s.relationship)
+        (r.kind = %(kind_fit_tier)s AND r.value = s.fit_tier)
+        OR (r.kind = %(kind_seniority)s AND r.value = s.seniority)
+        OR (r.kind = %(kind_email_kind)s AND r.value = s.email_kind)
+        OR (r.kind = %(kind_account_relationship)s AND r.value = s.relationship)
     )
 ),
 reasons AS (
@@ -160,6 +162,7 @@ def score_leads(lead_ids: Iterable[int] | None = None, *, now: dt.datetime | Non
     params: dict = {
         "now": connection.ops.adapt_datetimefield_value(now),
         "since": connection.ops.adapt_datetimefield_value(now - dt.timedelta(days=LOOKBACK_DAYS)),
+        **{f"kind_{kind.value}": kind.value for kind in ScoringRule.Kind},
     }
     lead_filter = ""
     if lead_ids is not None:

@@ -9,6 +9,7 @@ from accounts.normalize import (
     normalize_email,
     title_to_persona,
 )
+from accounts.personas import Function, Seniority, function_label
 from tests.factories import AccountFactory, ContactFactory
 
 
@@ -120,3 +121,24 @@ def test_a_persona_reads_as_people_say_it():
         "C-level · IT & engineering"
     )
     assert Contact().persona == ""
+
+
+def test_every_persona_the_titles_give_is_a_choice_people_can_read():
+    """The rules name only stored choices, so the persona and metrics always have a label."""
+    titles = [
+        "CFO",
+        "VP Sales",
+        "Director of IT",
+        "Marketing Manager",
+        "Student",
+        "Analyst",
+        "Head of People",
+        "Procurement Lead",
+        "Product Owner",
+        "Founder",
+    ]
+    for title in titles:
+        function, seniority = title_to_persona(title)
+        assert function in Function.values and seniority in Seniority.values, title
+    assert function_label("it_engineering") == "IT & engineering"
+    assert function_label("retired_value") == "Retired value"
