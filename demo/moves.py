@@ -26,7 +26,7 @@ def move(demo: Demo, story: Story, to: str, actor, evidence: Evidence, at: dt.da
 
 
 def route(demo: Demo, story: Story, at: dt.datetime) -> None:
-    route_lead(story.lead)
+    route_lead(lead=story.lead)
     backdate(demo, story, at)
     adopt_router_choice(demo, story)
 

@@ -25,6 +25,7 @@ from qualification.lifecycle.evidence import (
     TransitionRefused,
     visible_text,
 )
+from qualification.lifecycle.ownership import set_owner
 from qualification.lifecycle.requirements import RequirementContext, buying_group_size
 from qualification.lifecycle.scope import scope_refusal
 from qualification.lifecycle.table import Transition, transitions_from
@@ -171,7 +172,11 @@ def _apply(
     from_stage_entered_at = lead.stage_entered_at or lead.created_at or now
     for name in LEAD_FIELDS:
         value = getattr(evidence, name)
-        if value is not None:
+        if value is None:
+            continue
+        if name == "owner":
+            set_owner(lead=lead, owner=value)
+        else:
             setattr(lead, name, value)
     _set_timers(lead, from_stage, to, actor, now)
     lead.stage = to

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
 
 from qualification.lifecycle.notifications import send_lead_brief
+from qualification.lifecycle.ownership import assign_owner, set_owner
 from qualification.models import Lead, Stage
 
 User = get_user_model()
@@ -34,8 +37,10 @@ def choose_owner(lead: Lead) -> tuple[User | None, str]:
     return least_loaded, f"least open load in {lead.segment.name}"
 
 
-def route_lead(lead: Lead) -> User | None:
-    """Assign an unowned lead to its owner; leaves an owned lead alone. Returns the owner."""
+def route_lead(*, lead: Lead, now: dt.datetime | None = None) -> User | None:
+    """Assign an unowned lead to its owner; leaves an owned lead alone. Returns the owner.
+
+    The history row is dated `now` (the real clock unless given)."""
     if lead.owner_id:
         return lead.owner
     owner, why = choose_owner(lead)
@@ -45,10 +50,10 @@ def route_lead(lead: Lead) -> User | None:
         locked = Lead.objects.select_for_update().get(pk=lead.pk)
         if locked.owner_id:  # someone routed it meanwhile
             return locked.owner
-        locked.owner = owner
-        locked._change_reason = f"Routed to {owner.get_username()} ({why})"
-        locked.save(update_fields=["owner", "updated_at"])
+        assign_owner(
+            lead=locked, owner=owner, reason=f"Routed to {owner.get_username()} ({why})", now=now
+        )
 
         transaction.on_commit(lambda: send_lead_brief(locked.pk))
-    lead.owner = owner
+    set_owner(lead=lead, owner=owner)
     return owner

@@ -35,7 +35,7 @@ def _flag_for_review(lead: Lead, flag: bool) -> None:
 
 def _to_mql(lead: Lead, rule: Automation) -> str:
     transition_lead(lead=lead, to=Stage.MQL, actor=rule)
-    route_lead(lead)
+    route_lead(lead=lead)
     return "mql"
 
 

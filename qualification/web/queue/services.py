@@ -24,6 +24,7 @@ from qualification.jobs.enqueue import enqueue
 from qualification.jobs.tasks import email_lead_brief
 from qualification.lifecycle.engine import find_transition, transition_lead, unmet_requirements
 from qualification.lifecycle.evidence import Evidence, TransitionRefused
+from qualification.lifecycle.ownership import assign_owner
 from qualification.lifecycle.scope import QueueScope
 from qualification.lifecycle.scope import queue_segments as queue_segments
 from qualification.lifecycle.table import evidence_of
@@ -168,10 +169,7 @@ def claim_next_lead(*, user: AbstractBaseUser, scope: QueueScope) -> tuple[Lead 
             return None, False
         if lead.owner_id == user.pk:
             return lead, False
-        lead.owner = user
-        lead._change_reason = "Claimed from the SAL queue"
-        lead._history_user = user
-        lead.save(update_fields=["owner", "updated_at"])
+        assign_owner(lead=lead, owner=user, reason="Claimed from the SAL queue", actor=user)
     return lead, True
 
 
