@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.fields import DomainField, NormalizedEmailField
@@ -57,7 +58,7 @@ class Account(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     # History is read by account id and date; indexing copies of keys only slows imports.
@@ -162,7 +163,7 @@ class BuyingGroupRole(models.Model):
         max_length=10, choices=Sentiment.choices, default=Sentiment.UNKNOWN
     )
     notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()

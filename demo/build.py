@@ -6,11 +6,11 @@ import datetime as dt
 import random
 
 from django.contrib.auth import get_user_model
+from django.db.models import F, OuterRef, Subquery
 
-from accounts.models import Account, Contact
+from accounts.models import Account, BuyingGroupRole, Contact
 from demo.capture import capture
 from demo.cast import create_accounts, create_contacts, create_segments, create_users
-from demo.clock import history_rows, stamp
 from demo.data import (
     DEMO_USERS,
     SEED,
@@ -21,6 +21,8 @@ from demo.steps import STEPS, after_last_step, finish
 from demo.stories import plan_stories
 from qualification.models import (
     Activity,
+    Checklist,
+    ChecklistAnswer,
     Framework,
     IcpRule,
     IcpSettings,
@@ -59,6 +61,7 @@ def seed(*, now: dt.datetime) -> Demo:
     Activity.objects.bulk_create(demo.activities, batch_size=500)
     settle_accounts(demo)
     settle_contacts(demo)
+    settle_updated_at()
     hold_past_review(demo)
     return demo
 
@@ -73,7 +76,8 @@ def play(demo: Demo, story: Story) -> None:
 
 
 def settle_accounts(demo: Demo) -> None:
-    """ICP confirmed when the latest acceptance confirmed it, by the SDR who did."""
+    """ICP confirmed when the latest acceptance confirmed it, by the SDR who did; an account
+    nobody confirmed was last changed when it was imported."""
     for account in demo.accounts:
         confirmed = demo.icp_confirmations.get(account.pk)
         if confirmed is not None:
@@ -81,10 +85,15 @@ def settle_accounts(demo: Demo) -> None:
             Account.objects.filter(pk=account.pk).update(
                 icp_confirmed_at=at, icp_confirmed_by=sdr, updated_at=at
             )
+    Account.objects.exclude(pk__in=demo.icp_confirmations).update(updated_at=F("created_at"))
 
 
 def settle_contacts(demo: Demo) -> None:
-    """A contact appears when their first lead was captured, or with their company."""
+    """A contact appears when their first lead was captured, or with their company.
+
+    The one row the demo dates after writing it: people are created before the stories that
+    say when they first appeared, and the random draws for the others come last, after every
+    story (moving them would change the whole demo)."""
     first_capture: dict[int, dt.datetime] = {}
     for lead_contact, created in Lead.objects.values_list("contact_id", "created_at"):
         first_capture[lead_contact] = min(created, first_capture.get(lead_contact, created))
@@ -98,5 +107,16 @@ def settle_contacts(demo: Demo) -> None:
                 if contact.account_id
                 else demo.now - offset
             )
-        stamp(contact, created, "created_at", "updated_at")
-        history_rows(contact).update(history_date=created)
+        Contact.objects.filter(pk=contact.pk).update(created_at=created, updated_at=created)
+        Contact.history.filter(id=contact.pk).update(history_date=created)
+
+
+def settle_updated_at() -> None:
+    """`updated_at` is the clock's (auto_now) whenever a row is saved: the buying group's seats
+    and the checklist answers were last changed when the story wrote them."""
+    BuyingGroupRole.objects.update(updated_at=F("created_at"))
+    ChecklistAnswer.objects.update(
+        updated_at=Subquery(
+            Checklist.objects.filter(pk=OuterRef("checklist_id")).values("created_at")[:1]
+        )
+    )

@@ -7,7 +7,6 @@ import random
 
 from django.core.management.base import CommandError
 
-from demo.clock import save_as_of
 from demo.data import (
     ASSETS,
     BLOG_POSTS,
@@ -49,9 +48,12 @@ def capture(demo: Demo, story: Story) -> Lead:
         motion=motion,
         fit_tier=contact.account.icp_tier if contact.account else "",
         form_answers=form_answers(rng, story, source),
+        created_at=captured,
+        stage_entered_at=captured,
     )
     lead._change_reason = f"Captured: {Source(source).label}"
-    save_as_of(lead, captured, "created_at", "updated_at", "stage_entered_at")
+    lead._history_date = captured  # simple-history dates the history row with it
+    lead.save()
     story.lead = lead
 
     intent = story.path.intent

@@ -13,7 +13,6 @@ from django.contrib.auth.models import Group
 from accounts import roles
 from accounts.models import Account, Contact, IcpTier
 from accounts.normalize import email_kind, title_to_persona
-from demo.clock import save_as_of
 from demo.data import (
     ADMIN_USER,
     COMPANIES,
@@ -96,6 +95,7 @@ def create_accounts(demo: Demo) -> None:
             ),
             relationship=relationship,
             territory=territory,
+            created_at=demo.now - dt.timedelta(days=rng.randint(120, 720)),
         )
         fit = account_fit(account, rules=demo.icp_rules, cutoffs=demo.icp_cutoffs)
         account.icp_tier, account.icp_reasons = fit.tier, fit.reasons
@@ -106,9 +106,9 @@ def create_accounts(demo: Demo) -> None:
         ):
             account.owner = aes[owned % 2]
             owned += 1
-        created = demo.now - dt.timedelta(days=rng.randint(120, 720))
         account._change_reason = "Demo data: imported from the CRM"
-        save_as_of(account, created, "created_at", "updated_at")
+        account._history_date = account.created_at
+        account.save()
         demo.accounts.append(account)
         demo.members[account.pk] = []
 

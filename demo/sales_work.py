@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from accounts.models import BuyingGroupRole, Contact
-from demo.clock import save_as_of, stamp
 from demo.data import (
     ANSWER_EVIDENCE,
     ANSWERS,
@@ -18,6 +17,7 @@ from qualification.models import (
     Checklist,
     ChecklistAnswer,
     DiscoveryNote,
+    Lead,
 )
 
 
@@ -56,8 +56,10 @@ def sdr_touches(
         add_activity(demo, story, kind, moment, detail, actor=story.sdr)
     call = max(before, at - dt.timedelta(minutes=rng.randint(2, 20)))
     add_activity(demo, story, Activity.Kind.CALL, call, outcome, actor=story.sdr)
+    # The SDR's first attempt is the lead's first touch. It happened before the decision, so it
+    # is recorded now; the engine sets the first touch only on a lead nobody touched before.
     first = min([call, *touches])
-    story.first_touch = min(first, story.first_touch or first)
+    Lead.objects.filter(pk=story.lead.pk, first_touch_at__isnull=True).update(first_touch_at=first)
 
 
 def ae_touch(demo: Demo, story: Story, kind: str, detail: str, at: dt.datetime) -> None:
@@ -66,16 +68,14 @@ def ae_touch(demo: Demo, story: Story, kind: str, detail: str, at: dt.datetime) 
 
 def add_note(demo: Demo, story: Story, author, at: dt.datetime) -> None:
     body = demo.rng.choice(DISCOVERY_NOTES).format(first=story.contact.first_name)
-    note = DiscoveryNote.objects.create(lead=story.lead, author=author, body=body)
-    stamp(note, at, "created_at")
+    DiscoveryNote.objects.create(lead=story.lead, author=author, body=body, created_at=at)
 
 
 def start_discovery(demo: Demo, story: Story, at: dt.datetime, *, complete: bool) -> None:
     """The segment's framework checklist: at its SQL minimum when `complete`, else underway."""
     rng = demo.rng
     framework, items = demo.frameworks[PLAYBOOKS[story.segment.slug][2]]
-    checklist = Checklist.objects.create(lead=story.lead, framework=framework)
-    stamp(checklist, at, "created_at")
+    checklist = Checklist.objects.create(lead=story.lead, framework=framework, created_at=at)
     names = buying_group_names(demo, story)
     month = f"{demo.days_ahead(30, 120):%B}"
     statuses = ChecklistAnswer.Status
@@ -96,7 +96,8 @@ def start_discovery(demo: Demo, story: Story, at: dt.datetime, *, complete: bool
         row = ChecklistAnswer(
             checklist=checklist, item=item, status=status, answer=answer, evidence=evidence
         )
-        save_as_of(row, at, "updated_at")
+        row._history_date = at
+        row.save()
 
 
 def buying_group_names(demo: Demo, story: Story) -> dict[str, str]:
@@ -196,8 +197,9 @@ def seat(
     account = story.lead.account
     demo.seated.setdefault(account.pk, {}).setdefault(contact.pk, role)
     row = BuyingGroupRole(
-        account=account, contact=contact, role=role, sentiment=sentiment, notes=note
+        account=account, contact=contact, role=role, sentiment=sentiment, notes=note, created_at=at
     )
     row._change_reason = "Mapped in discovery"
     row._history_user = story.ae
-    save_as_of(row, at, "created_at", "updated_at")
+    row._history_date = at
+    row.save()

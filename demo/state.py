@@ -37,7 +37,6 @@ class Story:
     times: list[dt.datetime]  # created, then one per step
     survivor: Story | None = None
     lead: Lead | None = None
-    first_touch: dt.datetime | None = None
     activities: list[Activity] = field(default_factory=list)
 
     @property

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from accounts.models import Contact, IcpTier
 from demo.capture import reach_intent, record_signals
-from demo.clock import history_rows
 from demo.data import (
     FIT_OVERRIDES,
     IMPORT_RULE,
@@ -79,9 +78,9 @@ def step_accept(demo: Demo, story: Story, before: dt.datetime, at: dt.datetime) 
         ),
         at,
     )
-    # Accepting confirmed the account's ICP: date that history row, keep the latest confirmation.
+    # Accepting confirmed the account's ICP; the stories are not played in time order, so the
+    # latest confirmation is the one the account keeps (settle_accounts).
     account = story.lead.account
-    history_rows(account).filter(history_date__gte=demo.now).update(history_date=at)
     confirmed = demo.icp_confirmations.get(account.pk)
     if confirmed is None or confirmed[0] < at:
         demo.icp_confirmations[account.pk] = (at, story.sdr)

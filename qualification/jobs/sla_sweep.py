@@ -12,7 +12,7 @@ from qualification.lifecycle.notifications import send_sla_breach
 from qualification.models import Lead, SlaBreachNotice, Stage
 
 
-def sweep_sla_breaches(now: dt.datetime | None = None) -> int:
+def sweep_sla_breaches(*, now: dt.datetime | None = None) -> int:
     """Record and notify every new breach; a breach already noticed is skipped. Returns count."""
     now = now or timezone.now()
     breached = (
@@ -30,7 +30,9 @@ def sweep_sla_breaches(now: dt.datetime | None = None) -> int:
     for lead_id, stage, due in breached.iterator(chunk_size=1000):
         try:
             with transaction.atomic():
-                SlaBreachNotice.objects.create(lead_id=lead_id, stage=stage, sla_due_at=due)
+                SlaBreachNotice.objects.create(
+                    lead_id=lead_id, stage=stage, sla_due_at=due, notified_at=now
+                )
                 transaction.on_commit(lambda lead_id=lead_id: send_sla_breach(lead_id))
         except IntegrityError:  # another sweep got there first
             continue

@@ -107,13 +107,16 @@ def transition_lead(
     to: str,
     actor: Actor,
     evidence: Evidence | None = None,
+    now: dt.datetime | None = None,
 ) -> StageTransition:
     """Move `lead` to stage `to` if the table allows `actor` to with this `evidence`.
 
     The caller's `lead` is what they saw: if another request moved it meanwhile, the change is
-    refused naming who moved it. On success `lead` is refreshed in place.
+    refused naming who moved it. On success `lead` is refreshed in place. Everything written is
+    dated `now` (the real clock unless given): the transition, the timers, the history rows.
     """
     evidence = evidence or Evidence()
+    now = now or timezone.now()
     with transaction.atomic():
         locked = (
             Lead.objects.select_for_update(of=("self",))
@@ -129,7 +132,7 @@ def transition_lead(
                     ]
                 }
             )
-        record = _apply(locked, to, actor, evidence, timezone.now())
+        record = _apply(locked, to, actor, evidence, now)
         locked.save()
         if evidence.icp_confirmed and locked.account_id:
             _confirm_icp(locked, actor, record.occurred_at)
@@ -193,6 +196,7 @@ def _apply(
     if note:
         reason += f": {note}"
     lead._change_reason = reason
+    lead._history_date = now  # simple-history dates the history row with it
     if not isinstance(actor, Automation):
         lead._history_user = actor
     return StageTransition(
@@ -238,6 +242,7 @@ def _confirm_icp(lead: Lead, actor: Actor, now: dt.datetime) -> None:
     account.icp_confirmed_at = now
     account.icp_confirmed_by = None if isinstance(actor, Automation) else actor
     account._change_reason = f"ICP confirmed accepting lead {lead.pk}"
+    account._history_date = now
     if not isinstance(actor, Automation):
         account._history_user = actor
     account.save(update_fields=["icp_confirmed_at", "icp_confirmed_by", "updated_at"])

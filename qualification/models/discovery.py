@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from qualification.models.leads import Lead
@@ -56,7 +57,7 @@ class Checklist(models.Model):
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="checklists")
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="checklists")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         constraints = [
@@ -104,7 +105,7 @@ class DiscoveryNote(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="discovery_notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -6,6 +6,7 @@ import enum
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from qualification.models.leads import Lead, ReasonCode, Stage
 
@@ -110,7 +111,7 @@ class SlaBreachNotice(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="sla_breaches")
     stage = models.CharField(max_length=20, choices=Stage.choices)
     sla_due_at = models.DateTimeField()
-    notified_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         constraints = [

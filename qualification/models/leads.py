@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Contact, IcpTier
@@ -243,7 +244,7 @@ class Lead(models.Model):
         max_length=60, blank=True, help_text="The system a migrated lead came from."
     )
     external_id = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     # Scores change nightly (decay); their history lives in the explanation, not in copies.

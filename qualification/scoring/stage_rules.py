@@ -33,20 +33,21 @@ def _flag_for_review(lead: Lead, flag: bool) -> None:
         lead.manual_review = flag
 
 
-def _to_mql(lead: Lead, rule: Automation) -> str:
-    transition_lead(lead=lead, to=Stage.MQL, actor=rule)
-    route_lead(lead=lead)
+def _to_mql(lead: Lead, rule: Automation, now: dt.datetime) -> str:
+    transition_lead(lead=lead, to=Stage.MQL, actor=rule, now=now)
+    route_lead(lead=lead, now=now)
     return "mql"
 
 
-def apply_stage_rule(lead: Lead) -> str:
-    """Act on one lead by its current score; returns what happened, for counting.
+def apply_stage_rule(*, lead: Lead, now: dt.datetime | None = None) -> str:
+    """Act on one lead by its current score as of `now`; returns what happened, for counting.
 
     A lead never scored is scored first: a rule acting on the default 0 would park a lead
     whose activity makes it an MQL, and its history would record a score nobody computed.
     """
+    now = now or timezone.now()
     if lead.scored_at is None:
-        score_leads([lead.pk])
+        score_leads([lead.pk], now=now)
         lead.refresh_from_db(
             fields=["intent_score", "intent_band", "score_explanation", "fit_tier", "scored_at"]
         )
@@ -55,9 +56,11 @@ def apply_stage_rule(lead: Lead) -> str:
         if lead.stage == Stage.NEW:
             fit_ok = lead.fit_tier in (IcpTier.A, IcpTier.B)
             if lead.intent_score >= segment.mql_threshold and fit_ok:
-                return _to_mql(lead, SCORE_RULE)
+                return _to_mql(lead, SCORE_RULE, now)
             if lead.intent_score < segment.nurture_floor:
-                recycle_on = timezone.localdate() + dt.timedelta(days=segment.nurture_recycle_days)
+                recycle_on = timezone.localdate(now) + dt.timedelta(
+                    days=segment.nurture_recycle_days
+                )
                 transition_lead(
                     lead=lead,
                     to=Stage.NURTURE,
@@ -66,12 +69,13 @@ def apply_stage_rule(lead: Lead) -> str:
                         reason_code=ReasonCode.objects.get(code="low_intent"),
                         recycle_on=recycle_on,
                     ),
+                    now=now,
                 )
                 return "nurture"
             _flag_for_review(lead, True)
             return "manual_review"
         if lead.stage == Stage.NURTURE and lead.intent_band == IntentBand.HIGH:
-            return _to_mql(lead, SPIKE_RULE)
+            return _to_mql(lead, SPIKE_RULE, now)
     except TransitionRefused:
         # The score alone cannot move it (no account domain, say): a person decides.
         _flag_for_review(lead, True)
@@ -79,10 +83,10 @@ def apply_stage_rule(lead: Lead) -> str:
     return "unchanged"
 
 
-def apply_stage_rules(leads: Iterable[Lead]) -> Counter:
+def apply_stage_rules(leads: Iterable[Lead], *, now: dt.datetime | None = None) -> Counter:
     outcomes: Counter = Counter()
     for lead in leads:
-        outcomes[apply_stage_rule(lead)] += 1
+        outcomes[apply_stage_rule(lead=lead, now=now)] += 1
     return outcomes
 
 
@@ -96,23 +100,25 @@ def leads_for_stage_rules(lead_ids: Iterable[int] | None = None):
     return leads.exclude(stage=Stage.NURTURE, intent_band__in=(IntentBand.LOW, IntentBand.MEDIUM))
 
 
-def recycle_due_leads(today: dt.date | None = None) -> int:
-    """Bring back nurtured leads whose recycle date has come; safe to run twice a day."""
-    today = today or timezone.localdate()
+def recycle_due_leads(*, now: dt.datetime | None = None) -> int:
+    """Bring back nurtured leads whose recycle date (by `now`) has come; safe to run twice a
+    day."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     moved = 0
     due = Lead.objects.filter(stage=Stage.NURTURE, recycle_on__lte=today).select_related(
         "segment", "account"
     )
     for lead in due.iterator(chunk_size=500):
         try:
-            _to_mql(lead, RECYCLE_RULE)
+            _to_mql(lead, RECYCLE_RULE, now)
         except TransitionRefused:  # someone moved it since we read it
             continue
         moved += 1
     return moved
 
 
-def flag_stale_leads(now: dt.datetime | None = None) -> tuple[int, int]:
+def flag_stale_leads(*, now: dt.datetime | None = None) -> tuple[int, int]:
     """Mark open leads with no activity or stage change for the segment's N days; unmark the
     rest. Returns (flagged, cleared)."""
     now = now or timezone.now()

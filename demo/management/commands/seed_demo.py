@@ -7,9 +7,9 @@ through `qualification.transitions.transition_lead` with the evidence and the ac
 row asks for. So the demo's history is the history the app writes.
 
 Each lead follows a planned story (captured, scored, accepted, promoted, …) over the last two
-months. The engine stamps the real clock; after each step the command moves those timestamps
-(transition times, stage timers, SLA clocks, history dates) back to the step's moment in the
-story, so the queue, the SLA clocks and the funnel look like weeks of work. The same seed on an
+months. Each step calls the engine, the rules and routing with `now=` the step's moment in the
+story, so what they write (transition times, stage timers, SLA clocks, history dates) is dated
+then and the queue, the SLA clocks and the funnel look like weeks of work. The same seed on an
 empty database gives the same people, companies, leads and stages; only the dates follow today.
 """
 

@@ -9,10 +9,11 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import BuyingGroupRole, IcpTier
+from qualification.lifecycle.business_hours import segment_sla_due
 from qualification.lifecycle.engine import transition_lead
 from qualification.lifecycle.evidence import Automation, Evidence
 from qualification.lifecycle.table import TRANSITIONS, transition_label
-from qualification.models import ReasonCode, Segment, Stage, StageTransition
+from qualification.models import Lead, ReasonCode, Segment, Stage, StageTransition
 from tests.asserts import assert_refused_with, refuse
 from tests.factories import (
     AccountFactory,
@@ -1101,6 +1102,33 @@ def test_each_transition_records_when_the_stay_it_ends_began(sdr):
     assert accepted.from_stage_entered_at == marked.occurred_at
     assert accepted.time_in_stage == accepted.occurred_at - marked.occurred_at
     assert accepted.time_in_stage > dt.timedelta(hours=2)
+
+
+def test_a_transition_given_now_is_dated_then_throughout(sdr):
+    """`now=` dates everything the engine writes: the audit row, the timers and the history."""
+    lead = LeadFactory(intent_score=72, stage_entered_at=timezone.now() - dt.timedelta(days=9))
+    marked_at = timezone.now() - dt.timedelta(days=3)
+    accepted_at = marked_at + dt.timedelta(hours=20)
+
+    marked = transition_lead(lead=lead, to=Stage.MQL, actor=SCORING_RULE, now=marked_at)
+    mql_row = Lead.history.filter(id=lead.pk).order_by("-history_id").first()
+    accepted = transition_lead(
+        lead=lead, to=Stage.SAL, actor=sdr, evidence=accept_evidence(sdr), now=accepted_at
+    )
+
+    assert (marked.occurred_at, accepted.occurred_at) == (marked_at, accepted_at)
+    assert accepted.from_stage_entered_at == marked_at
+    assert mql_row.stage_entered_at == marked_at
+    assert mql_row.sla_due_at == segment_sla_due(lead.segment, marked_at)
+    assert (lead.stage_entered_at, lead.first_touch_at) == (accepted_at, accepted_at)
+    dates = (
+        Lead.history.filter(id=lead.pk)
+        .order_by("history_id")
+        .values_list("history_date", flat=True)
+    )
+    assert list(dates)[1:] == [marked_at, accepted_at]
+    assert lead.account.icp_confirmed_at == accepted_at
+    assert lead.account.history.order_by("-history_id").first().history_date == accepted_at
 
 
 LEAVING_NEW = {

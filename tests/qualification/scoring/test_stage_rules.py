@@ -39,7 +39,7 @@ class TestStageRules:
     def test_a_fit_lead_at_the_threshold_becomes_an_mql_through_the_engine(self, segment, sdr):
         lead = LeadFactory(segment=segment, intent_score=70, fit_tier=IcpTier.B)
 
-        assert apply_stage_rule(lead) == "mql"
+        assert apply_stage_rule(lead=lead) == "mql"
 
         lead.refresh_from_db()
         assert lead.stage == Stage.MQL and lead.owner == sdr
@@ -53,7 +53,7 @@ class TestStageRules:
     def test_a_lead_under_the_floor_goes_to_nurture_with_a_recycle_date(self, segment):
         lead = LeadFactory(segment=segment, intent_score=39)
 
-        assert apply_stage_rule(lead) == "nurture"
+        assert apply_stage_rule(lead=lead) == "nurture"
 
         lead.refresh_from_db()
         assert lead.stage == Stage.NURTURE
@@ -61,10 +61,26 @@ class TestStageRules:
         assert lead.reason_code.code == "low_intent"
         assert lead.transitions.get().rule == "nurture-floor"
 
+    def test_the_rules_given_now_act_as_of_then(self, segment, sdr):
+        then = timezone.now() - dt.timedelta(days=20)
+        parked = LeadFactory(segment=segment, intent_score=39)
+        marked = LeadFactory(segment=segment, intent_score=70, fit_tier=IcpTier.B)
+
+        apply_stage_rule(lead=parked, now=then)
+        apply_stage_rule(lead=marked, now=then)
+
+        assert parked.recycle_on == timezone.localdate(then) + dt.timedelta(
+            days=segment.nurture_recycle_days
+        )
+        assert parked.transitions.get().occurred_at == then
+        assert marked.transitions.get().occurred_at == then
+        routed = marked.history.order_by("-history_id").first()
+        assert (routed.owner_id, routed.history_date) == (sdr.pk, then)
+
     def test_a_lead_in_the_band_is_flagged_for_manual_review_and_stays_new(self, segment):
         lead = LeadFactory(segment=segment, intent_score=55)
 
-        assert apply_stage_rule(lead) == "manual_review"
+        assert apply_stage_rule(lead=lead) == "manual_review"
 
         lead.refresh_from_db()
         assert lead.stage == Stage.NEW and lead.manual_review
@@ -72,18 +88,18 @@ class TestStageRules:
 
     def test_high_intent_with_poor_fit_waits_for_a_person(self, segment):
         lead = LeadFactory(segment=segment, intent_score=90, fit_tier=IcpTier.C)
-        assert apply_stage_rule(lead) == "manual_review"
+        assert apply_stage_rule(lead=lead) == "manual_review"
         assert Lead.objects.get(pk=lead.pk).stage == Stage.NEW
 
     def test_a_lead_the_engine_refuses_is_flagged_not_forced(self, segment):
         lead = LeadFactory(segment=segment, intent_score=95, account=None)
-        assert apply_stage_rule(lead) == "manual_review"
+        assert apply_stage_rule(lead=lead) == "manual_review"
         assert Lead.objects.get(pk=lead.pk).stage == Stage.NEW
 
     def test_the_segments_own_thresholds_decide(self, sdr):
         strict = SegmentFactory(slug="strict", mql_threshold=90, nurture_floor=60)
         lead = LeadFactory(segment=strict, intent_score=75)
-        assert apply_stage_rule(lead) == "manual_review"
+        assert apply_stage_rule(lead=lead) == "manual_review"
 
     def test_an_intent_spike_brings_a_nurtured_lead_back(self, segment):
         lead = LeadFactory(
@@ -93,7 +109,7 @@ class TestStageRules:
             reason_code=reason("timing"),
             intent_band="high",
         )
-        assert apply_stage_rule(lead) == "mql"
+        assert apply_stage_rule(lead=lead) == "mql"
         assert lead.transitions.get().rule == "intent-spike"
 
     def test_only_new_and_spiking_nurture_leads_are_considered(self, segment):
@@ -135,7 +151,7 @@ class TestScoreAndRoute:
         for kind in ("pricing_page", "demo_request", "security_page"):
             ActivityFactory(lead=lead, kind=kind)
 
-        assert apply_stage_rule(lead) == "mql"
+        assert apply_stage_rule(lead=lead) == "mql"
 
         transition = StageTransition.objects.get(lead=lead)
         assert transition.evidence["intent_score"] == 80
@@ -204,6 +220,25 @@ class TestJobs:
         due.refresh_from_db()
         assert due.stage == Stage.MQL
         assert due.transitions.get().rule == "recycle"
+
+    def test_the_recycle_job_given_now_recycles_as_of_then(self, segment):
+        then = timezone.now() + dt.timedelta(days=3)
+        due = LeadFactory(
+            segment=segment,
+            stage=Stage.NURTURE,
+            recycle_on=in_days(3),
+            reason_code=reason("timing"),
+        )
+
+        assert recycle_due_leads(now=then) == 1
+        assert due.transitions.get().occurred_at == then
+
+    def test_the_sla_sweep_given_now_dates_its_notice_then(self, segment):
+        then = timezone.now() + dt.timedelta(days=1)
+        LeadFactory(segment=segment, stage=Stage.MQL, sla_due_at=timezone.now())
+
+        assert sweep_sla_breaches(now=then) == 1
+        assert SlaBreachNotice.objects.get().notified_at == then
 
     def test_the_sla_sweep_notifies_each_breach_once(
         self, segment, sdr, manager, django_capture_on_commit_callbacks
