@@ -1,14 +1,11 @@
 import datetime as dt
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 
 from accounts.models import IcpTier
-from qualification.jobs.sla_sweep import sweep_sla_breaches
 from qualification.jobs.tasks import score_and_route
-from qualification.models import Lead, SlaBreachNotice, Stage, StageTransition
-from qualification.routing.decisions import route_lead
+from qualification.models import Lead, Stage, StageTransition
 from qualification.scoring.stage_rules import (
     apply_stage_rule,
     flag_stale_leads,
@@ -20,7 +17,6 @@ from tests.factories import (
     ActivityFactory,
     LeadFactory,
     SegmentFactory,
-    UserFactory,
     in_days,
     reason,
 )
@@ -158,48 +154,6 @@ class TestScoreAndRoute:
         assert Lead.objects.get(pk=lead.pk).scored_at is not None
 
 
-class TestRouting:
-    def test_a_contact_at_an_owned_account_goes_to_the_account_owner(self, segment, ae):
-        lead = LeadFactory(segment=segment, account=AccountFactory(owner=ae))
-        assert route_lead(lead=lead) == ae
-        assert lead.history.first().history_change_reason == "Routed to ae (account owner)"
-
-    def test_otherwise_the_least_loaded_sdr_of_the_segment_gets_it(self, segment, sdr):
-        busy = sdr
-        free = UserFactory(username="free", role="SDR")
-        segment.sdrs.add(free)
-        LeadFactory(segment=segment, stage=Stage.MQL, owner=busy)
-
-        lead = LeadFactory(segment=segment)
-        assert route_lead(lead=lead) == free
-
-    def test_round_robin_alternates_between_equally_loaded_sdrs(self, segment, sdr):
-        other = UserFactory(username="other", role="SDR")
-        segment.sdrs.add(other)
-        owners = []
-        for _ in range(4):
-            lead = LeadFactory(segment=segment, stage=Stage.MQL)
-            owners.append(route_lead(lead=lead))
-        assert owners.count(sdr) == 2 and owners.count(other) == 2
-
-    def test_an_uncovered_territory_is_left_unassigned(self, segment):
-        segment.territories = ["EMEA"]
-        segment.save()
-        lead = LeadFactory(segment=segment, account=AccountFactory(territory="APAC"))
-        assert route_lead(lead=lead) is None
-        assert Lead.objects.get(pk=lead.pk).owner is None
-
-    def test_the_new_owner_is_emailed_the_brief(
-        self, segment, sdr, django_capture_on_commit_callbacks
-    ):
-        lead = LeadFactory(segment=segment, form_answers={"Team size": "40"})
-        with django_capture_on_commit_callbacks(execute=True):
-            route_lead(lead=lead)
-        assert len(mail.outbox) == 1
-        assert mail.outbox[0].to == [sdr.email]
-        assert "Team size: 40" in mail.outbox[0].body
-
-
 class TestJobs:
     def test_the_recycle_job_returns_due_leads_once(self, segment):
         due = LeadFactory(
@@ -232,43 +186,6 @@ class TestJobs:
 
         assert recycle_due_leads(now=then) == 1
         assert due.transitions.get().occurred_at == then
-
-    def test_the_sla_sweep_given_now_dates_its_notice_then(self, segment):
-        then = timezone.now() + dt.timedelta(days=1)
-        LeadFactory(segment=segment, stage=Stage.MQL, sla_due_at=timezone.now())
-
-        assert sweep_sla_breaches(now=then) == 1
-        assert SlaBreachNotice.objects.get().notified_at == then
-
-    def test_the_sla_sweep_notifies_each_breach_once(
-        self, segment, sdr, manager, django_capture_on_commit_callbacks
-    ):
-        late = LeadFactory(
-            segment=segment,
-            stage=Stage.MQL,
-            owner=sdr,
-            sla_due_at=timezone.now() - dt.timedelta(minutes=5),
-        )
-        LeadFactory(
-            segment=segment, stage=Stage.MQL, sla_due_at=timezone.now() + dt.timedelta(hours=1)
-        )
-
-        with django_capture_on_commit_callbacks(execute=True):
-            assert sweep_sla_breaches() == 1
-        with django_capture_on_commit_callbacks(execute=True):
-            assert sweep_sla_breaches() == 0
-
-        assert SlaBreachNotice.objects.get().lead == late
-        assert len(mail.outbox) == 1
-        assert set(mail.outbox[0].to) == {sdr.email, manager.email}
-
-    def test_a_new_sla_window_gets_its_own_notice(self, segment):
-        lead = LeadFactory(
-            segment=segment, stage=Stage.MQL, sla_due_at=timezone.now() - dt.timedelta(hours=3)
-        )
-        sweep_sla_breaches()
-        Lead.objects.filter(pk=lead.pk).update(sla_due_at=timezone.now() - dt.timedelta(hours=1))
-        assert sweep_sla_breaches() == 1
 
     def test_stale_open_leads_are_flagged_and_unflagged(self, segment):
         old = timezone.now() - dt.timedelta(days=30)
