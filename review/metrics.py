@@ -211,7 +211,7 @@ class Report:
         return self.total.accepted / (self.sdrs * self.days) if self.sdrs and self.days else None
 
 
-def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def period_bounds(*, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[start, end] in days as an aware [start, end + 1 day) in the site's time zone."""
     tz = timezone.get_current_timezone()
     return (
@@ -335,7 +335,7 @@ def _cohort(
 
 def _false_negatives(start: dt.datetime, end: dt.datetime, dim: str):
     return (
-        came_back(start, end)
+        came_back(start=start, end=end)
         .order_by()
         .values(group=F(f"lead__{dim}"))
         .annotate(
@@ -447,7 +447,7 @@ def funnel_report(
     if percentiles_in_sql is None:
         percentiles_in_sql = percentiles_supported()
     now = now or timezone.now()
-    since, until = period_bounds(start, end)
+    since, until = period_bounds(start=start, end=end)
     dim = DIMENSIONS[dimension][1]
     names = dict(Segment.objects.values_list("pk", "name")) if dimension == "segment" else None
     rows: dict[str, GroupRow] = {}

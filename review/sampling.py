@@ -38,7 +38,7 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def came_back(start: dt.datetime, end: dt.datetime) -> QuerySet[StageTransition]:
+def came_back(*, start: dt.datetime, end: dt.datetime) -> QuerySet[StageTransition]:
     """Transitions in [start, end) that brought a disqualified lead back into play: the
     false negatives, whether reopened by a manager or later bought."""
     return StageTransition.objects.filter(
@@ -46,13 +46,13 @@ def came_back(start: dt.datetime, end: dt.datetime) -> QuerySet[StageTransition]
     )
 
 
-def candidates(stratum: str, start: dt.datetime, end: dt.datetime) -> list[tuple[int, str]]:
+def candidates(stratum: str, *, start: dt.datetime, end: dt.datetime) -> list[tuple[int, str]]:
     """(lead id, sub-group) of every lead in `stratum` for the month, in id order.
 
     The sub-group spreads the draw: SDR rejections across reason codes.
     """
     if stratum == Stratum.FALSE_NEGATIVE:
-        comeback = came_back(start, end).filter(lead=OuterRef("pk"))
+        comeback = came_back(start=start, end=end).filter(lead=OuterRef("pk"))
         rows = Lead.objects.filter(Exists(comeback)).values_list("pk", flat=True)
         return [(pk, "") for pk in rows.order_by("pk")]
     if stratum == Stratum.SDR_REJECTED:
@@ -104,7 +104,7 @@ def sample_leads(*, month: dt.date, size: int, seed: int) -> list[Draw]:
     with too few candidates leaves its places to the others."""
     start, end = month_bounds(month)
     rng = random.Random(seed)
-    pools = {stratum: candidates(stratum, start, end) for stratum in STRATA}
+    pools = {stratum: candidates(stratum, start=start, end=end) for stratum in STRATA}
     quota = {stratum: size // len(STRATA) for stratum in STRATA}
     for stratum in STRATA[: size % len(STRATA)]:
         quota[stratum] += 1

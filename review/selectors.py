@@ -92,7 +92,7 @@ def session_page(*, session: ReviewSession, user: AbstractBaseUser) -> SessionPa
             (t for t in reversed(transitions) if t.to_stage in (Stage.DISQUALIFIED, Stage.NURTURE)),
             None,
         )
-        item.targets = services.overturn_targets(item.lead, user) if can_run else []
+        item.targets = services.overturn_targets(lead=item.lead, actor=user) if can_run else []
     proposals = list(
         session.proposals.select_related(
             "segment", "scoring_rule", "icp_rule", "reason_code", "proposed_by", "decided_by",

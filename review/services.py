@@ -170,7 +170,7 @@ def open_session(
     return session
 
 
-def overturn_targets(lead: Lead, actor: AbstractBaseUser) -> list[str]:
+def overturn_targets(*, lead: Lead, actor: AbstractBaseUser) -> list[str]:
     """The stages the engine lets `actor` move `lead` to: what an overturn may choose."""
     targets = []
     for row in transitions_from(lead.stage):
@@ -205,7 +205,7 @@ def record_decision(
             raise ReviewRefused("this lead was already overturned; its decision stands")
         if decision == Decision.OVERTURN:
             lead = Lead.objects.select_related("segment", "account").get(pk=item.lead_id)
-            if not overturn_targets(lead, actor):
+            if not overturn_targets(lead=lead, actor=actor):
                 raise ReviewRefused(
                     f"no stage change from {Stage(lead.stage).label} is open to you, so this"
                     " lead cannot be overturned: agree, or propose a rule change",

@@ -507,4 +507,5 @@ def test_a_borderline_lead_overturned_to_mql_leaves_the_manual_review_band(manag
     )
 
     assert Lead.objects.get(pk=lead.pk).manual_review is False
-    assert candidates(Stratum.MANUAL_REVIEW, *month_bounds(MONTH)) == []
+    start, end = month_bounds(MONTH)
+    assert candidates(Stratum.MANUAL_REVIEW, start=start, end=end) == []
