@@ -126,9 +126,68 @@ class ReasonCodes:
 
 
 def clean(row: LeadRow, *, reasons: ReasonCodes, default_source: str) -> CleanRow:
-    """Validate and normalise one row; raises RowRefused with a message per bad field."""
+    """Validate and normalise one row; raises RowRefused with a message per bad field.
+
+    The steps run in this order, and the first to refuse decides the row's message."""
+    # The parts are frozen dataclasses whose fields are CleanRow's own (vars() copies nothing).
+    texts = trimmed_texts(row)
+    identity = identify(texts)
+    company = place_company(texts, identity=identity)
+    person = name_person(texts)
+    stage = read_stage(texts, reasons=reasons)
+    return CleanRow(
+        line=row.line,
+        **vars(identity),
+        **vars(person),
+        **vars(company),
+        **vars(stage),
+        source=map_source(texts["source"], default_source),
+        do_not_contact=wants_no_contact(texts, reason_text=stage.reason_text),
+        answers=keep_answers(row, texts, domain=company.domain, target_stage=stage.target_stage),
+        activities=row.activities,
+    )
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What keys the lead: the source system's id, else the email."""
+
+    key: str
+    email: str
+    email_kind: str
+    external_id: str
+
+
+@dataclass(frozen=True)
+class Person:
+    first_name: str
+    last_name: str
+    title: str
+    phone: str
+    country: str
+
+
+@dataclass(frozen=True)
+class Company:
+    domain: str
+    company: str
+    industry: str
+    employee_count: int | None
+    annual_revenue: Decimal | None
+
+
+@dataclass(frozen=True)
+class StageInFile:
+    target_stage: str
+    reason_code: ReasonCode | None
+    reason_text: str
+
+
+def trimmed_texts(row: LeadRow) -> dict[str, str]:
+    """Each text field with its runs of whitespace collapsed (the email only stripped), and a
+    blank word ("N/A", "Select") read as empty; refuses text that is not text or too long."""
     errors: dict[str, list[str]] = {}
-    values = {}
+    texts = {}
     for name, limit in LIMITS.items():
         text = getattr(row, name)
         if not isinstance(text, str):
@@ -140,93 +199,113 @@ def clean(row: LeadRow, *, reasons: ReasonCodes, default_source: str) -> CleanRo
                 f"{name.replace('_', ' ')} is {len(text):,} characters long; "
                 f"at most {limit:,} are kept"
             )
-        values[name] = "" if is_blank(text) else text
+        texts[name] = "" if is_blank(text) else text
     if errors:
         raise RowRefused(errors)
+    return texts
 
-    email = normalize_email(values["email"])
+
+def identify(texts: dict[str, str]) -> Identity:
+    email = normalize_email(texts["email"])
     if email and not is_valid_email(email):
-        raise RowRefused({"email": [f"“{values['email']}” is not a valid email address"]})
-    external_id = values["external_id"]
+        raise RowRefused({"email": [f"“{texts['email']}” is not a valid email address"]})
+    external_id = texts["external_id"]
     if not email and not external_id:
         raise RowRefused(
             {"email": ["no email, and no source id (LeadId, Prospect ID, Id) to key the lead by"]}
         )
+    return Identity(
+        key=f"id:{external_id}" if external_id else email,
+        email=email,
+        email_kind=email_kind(email) if email else "",
+        external_id=external_id,
+    )
 
-    website = values["website"]
-    kind = email_kind(email) if email else ""
-    domain = domain_from_email(email) if kind == "work" else ""
+
+def place_company(texts: dict[str, str], *, identity: Identity) -> Company:
+    """The company's domain comes from a work email, else from the website; a personal
+    mailbox's domain (gmail.com) is nobody's company."""
+    website = texts["website"]
+    work = identity.email_kind == "work"
+    domain = domain_from_email(identity.email) if work else ""
     if not domain and website:
         domain = normalize_domain(website)
         if not is_valid_domain(domain):
             raise RowRefused({"website": [f"“{website}” is not a website or domain"]})
+    employees = parse_number(texts["employees"])
+    return Company(
+        domain=domain,
+        company=display_company_name(texts["company"]),
+        industry=texts["industry"],
+        employee_count=int(employees) if employees is not None and employees < 10**7 else None,
+        annual_revenue=parse_number(texts["revenue"]),
+    )
 
-    first, last = values["first_name"], values["last_name"]
-    if not (first or last) and values["full_name"]:
-        first, _, last = values["full_name"].partition(" ")
 
-    stage_text = values["stage"].lower()
-    target_stage = STAGE_WORDS.get(stage_text, Stage.NEW)
-    reason_code, reason_text = None, values["disqualify_reason"]
-    if target_stage != Stage.NEW:  # disqualifying and parking both take a reason code
-        if not reason_text:
-            kind = "disqualified" if target_stage == Stage.DISQUALIFIED else "nurtured"
-            raise RowRefused(
-                {
-                    "disqualify_reason": [
-                        f"is {values['stage']} in the file with no reason; "
-                        f"every {kind} lead here needs a reason code"
-                    ]
-                }
-            )
-        reason_code = reasons.find(reason_text)
-        if reason_code is None:
-            raise RowRefused(
-                {"disqualify_reason": [f"“{reason_text}” matches none of our reason codes"]}
-            )
-        if reason_code.requires_recycle_date:
-            target_stage = Stage.NURTURE
+def name_person(texts: dict[str, str]) -> Person:
+    first, last = texts["first_name"], texts["last_name"]
+    if not (first or last) and texts["full_name"]:
+        first, _, last = texts["full_name"].partition(" ")
+    return Person(
+        first_name=first[:100],
+        last_name=last[:100],
+        title=texts["title"],
+        phone=texts["phone"],
+        country=map_country(texts["country"], texts["timezone"]),
+    )
 
+
+def read_stage(texts: dict[str, str], *, reasons: ReasonCodes) -> StageInFile:
+    """A disqualified or parked row lands there with one of our reason codes; any other stage
+    the file names leaves the lead new (keep_answers keeps the words)."""
+    target_stage = STAGE_WORDS.get(texts["stage"].lower(), Stage.NEW)
+    reason_text = texts["disqualify_reason"]
+    if target_stage == Stage.NEW:
+        return StageInFile(target_stage, None, reason_text)
+    if not reason_text:
+        kind = "disqualified" if target_stage == Stage.DISQUALIFIED else "nurtured"
+        raise RowRefused(
+            {
+                "disqualify_reason": [
+                    f"is {texts['stage']} in the file with no reason; "
+                    f"every {kind} lead here needs a reason code"
+                ]
+            }
+        )
+    reason_code = reasons.find(reason_text)
+    if reason_code is None:
+        raise RowRefused(
+            {"disqualify_reason": [f"“{reason_text}” matches none of our reason codes"]}
+        )
+    if reason_code.requires_recycle_date:
+        target_stage = Stage.NURTURE
+    return StageInFile(target_stage, reason_code, reason_text)
+
+
+def keep_answers(
+    row: LeadRow, texts: dict[str, str], *, domain: str, target_stage: str
+) -> dict[str, str]:
+    """The file's other columns, bounded, plus what it said that we have no field for."""
     answers = {
         key[:100]: str(value)[:ANSWER_LIMIT]
         for key, value in list(row.answers.items())[:MAX_ANSWERS]
         if isinstance(value, str | int | float) and not is_blank(str(value))
     }
-    if values["stage"] and target_stage == Stage.NEW:
-        answers["Stage in source system"] = values["stage"]
-    if values["source"] and map_source(values["source"], "") == "":
-        answers["Source in source system"] = values["source"]
-    if values["company"] and not domain:
-        answers["Company"] = values["company"]
-    if reason_text and target_stage == Stage.NEW:
-        answers["Reason in source system"] = reason_text
+    if texts["stage"] and target_stage == Stage.NEW:
+        answers["Stage in source system"] = texts["stage"]
+    if texts["source"] and map_source(texts["source"], "") == "":
+        answers["Source in source system"] = texts["source"]
+    if texts["company"] and not domain:
+        answers["Company"] = texts["company"]
+    if texts["disqualify_reason"] and target_stage == Stage.NEW:
+        answers["Reason in source system"] = texts["disqualify_reason"]
+    return answers
 
-    employees = parse_number(values["employees"])
-    return CleanRow(
-        line=row.line,
-        key=f"id:{external_id}" if external_id else email,
-        email=email,
-        email_kind=kind,
-        external_id=external_id,
-        first_name=first[:100],
-        last_name=last[:100],
-        title=values["title"],
-        phone=values["phone"],
-        country=map_country(values["country"], values["timezone"]),
-        domain=domain,
-        company=display_company_name(values["company"]),
-        industry=values["industry"],
-        employee_count=int(employees) if employees is not None and employees < 10**7 else None,
-        annual_revenue=parse_number(values["revenue"]),
-        source=map_source(values["source"], default_source),
-        target_stage=target_stage,
-        reason_code=reason_code,
-        reason_text=reason_text,
-        do_not_contact=(values["do_not_contact"].lower() in TRUTHY)
-        or reason_text.lower() in DO_NOT_CONTACT_REASONS,
-        answers=answers,
-        activities=row.activities,
-    )
+
+def wants_no_contact(texts: dict[str, str], *, reason_text: str) -> bool:
+    """Do not contact: the file's flag, or a reason that says so (unsubscribed)."""
+    flagged = texts["do_not_contact"].lower() in TRUTHY
+    return flagged or reason_text.lower() in DO_NOT_CONTACT_REASONS
 
 
 def check_activity_times(row: LeadRow, *, now: dt.datetime) -> None:
