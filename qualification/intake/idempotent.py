@@ -81,11 +81,11 @@ def take_intake_call(
                 record = IntakeRequest.objects.create(
                     source=source,
                     idempotency_key=key,
-                    lead=result.lead,
+                    lead_id=result.lead_id,
                     outcome=result.outcome,
                     body_hash=body_hash,
                 )
-                lead_ids = [result.lead.pk]
+                lead_ids = [result.lead_id]
                 transaction.on_commit(lambda: after_commit(lead_ids))
     except IntegrityError:
         # The same key raced in on another request and won; answer as it did.

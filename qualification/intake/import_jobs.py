@@ -267,7 +267,7 @@ def _import_batch(
                 r.outcome,
                 _row_message(plan, r.line, r.message),
                 r.key[:255],
-                r.lead.pk if r.lead else None,
+                r.lead_id,
             )
             for r in results
         ]
@@ -288,7 +288,7 @@ def _import_batch(
             heartbeat_at=timezone.now(),
         )
         if job.apply_rules:
-            lead_ids = sorted({r.lead.pk for r in results if r.lead is not None})
+            lead_ids = sorted({r.lead_id for r in results if r.lead_id is not None})
             if lead_ids:
                 rules_after_batch(lead_ids)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,7 +31,6 @@ from qualification.intake.vocabulary import (
 )
 from qualification.models import (
     ImportRow,
-    Lead,
     ReasonCode,
     Stage,
     activity_time_problem,
@@ -98,7 +98,7 @@ class RowResult:
     outcome: str
     message: str = ""
     key: str = ""
-    lead: Lead | None = None
+    lead_id: int | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -111,8 +111,10 @@ class RowRefused(Exception):
 class ReasonCodes:
     """Our reason codes, found by code, label or another system's wording."""
 
-    def __init__(self) -> None:
-        self.by_code = {code.code: code for code in ReasonCode.objects.filter(active=True)}
+    def __init__(self, codes: Iterable[ReasonCode] | None = None) -> None:
+        if codes is None:
+            codes = ReasonCode.objects.filter(active=True)
+        self.by_code = {code.code: code for code in codes}
         self.by_words = {code.label.lower(): code for code in self.by_code.values()}
         self.by_words.update({c.replace("_", " "): code for c, code in self.by_code.items()})
 
