@@ -46,7 +46,7 @@ def main() -> int:
     from django.utils import timezone
 
     from qualification.models import Lead
-    from qualification.web.queue.views import PAGE_SIZE
+    from qualification.web.queue.selectors import PAGE_SIZE
 
     sdr = get_user_model().objects.get(username=BENCH_SDR)
     client = Client()
