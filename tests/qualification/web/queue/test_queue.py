@@ -1226,3 +1226,17 @@ def test_an_htmx_claim_with_nothing_left_swaps_only_the_status(client, sdr):
 
     assert response["HX-Reswap"] == "none"
     assert "Nothing to claim" in response.text
+
+
+def test_an_accept_in_place_runs_a_pinned_number_of_queries(client, sdr):
+    """What the SDR's click costs, whatever else the queue holds (benchmarks/queue.py times it)."""
+    leads = [mql(segment=sdr.segments.first()) for _ in range(3)]
+    client.force_login(sdr)
+    counts = []
+    for lead in leads:
+        with CaptureQueriesContext(connection) as context:
+            response = client.post(accept_url(lead), accept_data(sdr), headers=HTMX)
+        assert response.status_code == 200
+        counts.append(len(context.captured_queries))
+    assert counts == [counts[0]] * 3
+    assert counts[0] == 19, "\n".join(q["sql"][:150] for q in context.captured_queries)
