@@ -26,7 +26,7 @@ from qualification.lifecycle.evidence import (
     visible_text,
 )
 from qualification.lifecycle.ownership import set_owner
-from qualification.lifecycle.requirements import RequirementContext, buying_group_size
+from qualification.lifecycle.requirements import LeadFacts, RequirementContext, buying_group_size
 from qualification.lifecycle.scope import scope_refusal
 from qualification.lifecycle.table import Transition, transitions_from
 from qualification.models import (
@@ -62,8 +62,9 @@ def unmet_requirements(
     actor: Actor,
     evidence: Evidence | None = None,
     now: dt.datetime | None = None,
+    facts: LeadFacts | None = None,
 ) -> dict[str, list[str]]:
-    check = RequirementContext(lead, evidence or Evidence(), actor, now or timezone.now())
+    check = RequirementContext(lead, evidence or Evidence(), actor, now or timezone.now(), facts)
     errors: dict[str, list[str]] = {}
     for requirement in transition.requirements:
         message = requirement.problem(check)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -21,14 +22,123 @@ from qualification.models import (
 )
 
 
+@dataclass(frozen=True)
+class LeadChecklist:
+    """One discovery checklist of a lead: its framework and the framework's items the SQL gate
+    needs, in the framework's order."""
+
+    pk: int
+    created_at: dt.datetime
+    framework_id: int
+    framework_name: str
+    required: tuple[tuple[int, str], ...]  # (item pk, label)
+
+
+def lead_checklists(lead: Lead) -> tuple[LeadChecklist, ...]:
+    """The lead's checklists with their frameworks' SQL items, in one query (a LEFT JOIN: a
+    framework without items still has its checklist)."""
+    rows = (
+        Checklist.objects.filter(lead=lead)
+        .order_by("pk", "framework__items__position", "framework__items__pk")
+        .values_list(
+            "pk",
+            "created_at",
+            "framework_id",
+            "framework__name",
+            "framework__items__pk",
+            "framework__items__label",
+            "framework__items__required_for_sql",
+        )
+    )
+    checklists: dict[int, tuple] = {}
+    required: dict[int, list[tuple[int, str]]] = {}
+    for pk, created_at, framework_id, name, item_pk, label, for_sql in rows:
+        checklists.setdefault(pk, (pk, created_at, framework_id, name))
+        items = required.setdefault(pk, [])
+        if item_pk is not None and for_sql:
+            items.append((item_pk, label))
+    return tuple(LeadChecklist(*checklists[pk], required=tuple(required[pk])) for pk in checklists)
+
+
+@dataclass(frozen=True)
+class LeadFacts:
+    """What requirements read beyond the lead's own row: its buying group and its discovery.
+    Loaded once per lead, so a page asking every transition button what it still needs does not
+    query per requirement per button."""
+
+    buying_group_contacts: int  # distinct people mapped in the account's buying group
+    has_economic_buyer: bool
+    checklists: tuple[LeadChecklist, ...]
+    confirmed: frozenset[tuple[int, int]]  # (framework id, item id) of confirmed answers
+
+    @classmethod
+    def load(cls, lead: Lead) -> LeadFacts:
+        """In three queries (two for a lead without an account)."""
+        roles = (
+            list(
+                BuyingGroupRole.objects.filter(account_id=lead.account_id).values_list(
+                    "contact_id", "role"
+                )
+            )
+            if lead.account_id is not None
+            else []
+        )
+        confirmed = ChecklistAnswer.objects.filter(
+            checklist__lead=lead, status=ChecklistAnswer.Status.CONFIRMED
+        ).values_list("checklist__framework_id", "item_id")
+        return cls.of(roles=roles, checklists=lead_checklists(lead), confirmed=confirmed)
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        roles: Iterable[tuple[int, str]],
+        checklists: tuple[LeadChecklist, ...],
+        confirmed: Iterable[tuple[int, int]],
+    ) -> LeadFacts:
+        """From what a page has loaded already: the account's roles as (contact id, role)."""
+        roles = list(roles)
+        return cls(
+            buying_group_contacts=len({contact_id for contact_id, _role in roles}),
+            has_economic_buyer=any(
+                role == BuyingGroupRole.Role.ECONOMIC_BUYER for _contact, role in roles
+            ),
+            checklists=checklists,
+            confirmed=frozenset(confirmed),
+        )
+
+    @property
+    def framework_gaps(self) -> list[str]:
+        """For each checklist, the SQL-required items not yet confirmed. Empty when one checklist
+        is at its minimum, and also when the lead has no checklist at all (`framework_minimum`
+        tells the two apart)."""
+        gaps = []
+        for checklist in self.checklists:
+            missing = [
+                label.lower()
+                for pk, label in checklist.required
+                if (checklist.framework_id, pk) not in self.confirmed
+            ]
+            if not missing:
+                return []
+            gaps.append(f"{checklist.framework_name}: {', '.join(missing)} confirmed")
+        return gaps
+
+
 @dataclass
 class RequirementContext:
-    """What a requirement looks at: the lead as it would be, the actor and the clock."""
+    """What a requirement looks at: the lead as it would be, the actor and the clock, and the
+    lead's facts (`preloaded` by a page that asks several buttons, else loaded on first use)."""
 
     lead: Lead
     evidence: Evidence
     actor: Actor
     now: dt.datetime
+    preloaded: LeadFacts | None = None
+
+    @cached_property
+    def facts(self) -> LeadFacts:
+        return self.preloaded or LeadFacts.load(self.lead)
 
     def value(self, name: str):
         given = getattr(self.evidence, name)
@@ -160,34 +270,13 @@ def surviving_lead(c: RequirementContext) -> str | None:
 
 
 def framework_gaps(lead: Lead) -> list[str]:
-    """For each discovery checklist of the lead, the SQL-required items not yet confirmed.
-
-    Empty when one checklist is at its minimum, and also when the lead has no checklist at all
-    (`framework_minimum` tells the two apart).
-    """
-    checklists = Checklist.objects.filter(lead=lead).select_related("framework")
-    confirmed = set(
-        ChecklistAnswer.objects.filter(
-            checklist__lead=lead, status=ChecklistAnswer.Status.CONFIRMED
-        ).values_list("checklist__framework_id", "item_id")
-    )
-    gaps = []
-    for checklist in checklists:
-        framework = checklist.framework
-        missing = [
-            item.label.lower()
-            for item in framework.items.all()
-            if item.required_for_sql and (framework.pk, item.pk) not in confirmed
-        ]
-        if not missing:
-            return []
-        gaps.append(f"{framework.name}: {', '.join(missing)} confirmed")
-    return gaps
+    """`LeadFacts.framework_gaps` of `lead`, loaded now."""
+    return LeadFacts.load(lead).framework_gaps
 
 
 def framework_minimum(c: RequirementContext) -> str | None:
-    gaps = framework_gaps(c.lead)
-    if not gaps and Checklist.objects.filter(lead=c.lead).exists():
+    gaps = c.facts.framework_gaps
+    if not gaps and c.facts.checklists:
         return None
     if not gaps:
         return "a discovery framework at its minimum is required (start a checklist)"
@@ -206,7 +295,7 @@ def buying_group_size(lead: Lead) -> int:
 
 
 def buying_group(c: RequirementContext) -> str | None:
-    if buying_group_size(c.lead) >= 2 or _has_text(c, "single_thread_override"):
+    if c.facts.buying_group_contacts >= 2 or _has_text(c, "single_thread_override"):
         return None
     return (
         "at least two buying-group contacts must be mapped, "
@@ -242,12 +331,7 @@ def close_date(c: RequirementContext) -> str | None:
 
 
 def economic_buyer(c: RequirementContext) -> str | None:
-    if (
-        c.lead.account_id
-        and BuyingGroupRole.objects.filter(
-            account_id=c.lead.account_id, role=BuyingGroupRole.Role.ECONOMIC_BUYER
-        ).exists()
-    ):
+    if c.lead.account_id and c.facts.has_economic_buyer:
         return None
     return "an economic buyer must be identified in the buying group"
 
