@@ -68,13 +68,17 @@ def save_checklist_answer(
     same text leaves no noise in the item's history.
     """
     with transaction.atomic():
-        checklist, _ = Checklist.objects.get_or_create(lead=lead, framework_id=item.framework_id)
+        # The answer and its checklist in one query when both exist (every autosave but the
+        # first of an item); only a new answer looks for, or starts, the checklist.
         row = (
-            ChecklistAnswer.objects.select_for_update()
-            .filter(checklist=checklist, item=item)
+            ChecklistAnswer.objects.select_for_update(of=("self",))
+            .filter(checklist__lead=lead, checklist__framework_id=item.framework_id, item=item)
             .first()
         )
         if row is None:
+            checklist, _ = Checklist.objects.get_or_create(
+                lead=lead, framework_id=item.framework_id
+            )
             row = ChecklistAnswer(checklist=checklist, item=item)
         elif (row.status, row.answer, row.evidence) == (status, answer, evidence):
             return row
@@ -211,27 +215,42 @@ def remove_buying_group_role(*, role: BuyingGroupRole, actor: AbstractBaseUser) 
 def chosen_framework(lead: Lead, frameworks: Sequence[Framework], key: str | None) -> Framework:
     """The framework the page shows: the one asked for, else the one the lead's discovery last
     used, else the first active one."""
+    latest = None
+    if key not in {framework.key for framework in frameworks}:
+        latest = Checklist.objects.filter(lead=lead).order_by("-created_at", "-pk").first()
+    return pick_framework(frameworks, key, latest.framework_id if latest else None)
+
+
+def pick_framework(
+    frameworks: Sequence[Framework], key: str | None, latest_framework_id: int | None
+) -> Framework:
+    """`chosen_framework` from what the page loaded: the framework of the lead's latest
+    checklist is `latest_framework_id`."""
     by_key = {framework.key: framework for framework in frameworks}
     if key in by_key:
         return by_key[key]
-    latest = Checklist.objects.filter(lead=lead).order_by("-created_at", "-pk").first()
-    if latest is not None and latest.framework_id in {f.pk for f in frameworks}:
-        return next(f for f in frameworks if f.pk == latest.framework_id)
+    if latest_framework_id in {f.pk for f in frameworks}:
+        return next(f for f in frameworks if f.pk == latest_framework_id)
     return frameworks[0]
 
 
 def checklist_rows(lead: Lead, framework: Framework) -> list[tuple[FrameworkItem, ChecklistAnswer]]:
     """Each item of `framework` with the lead's answer (an unsaved blank one when none yet), in
     two queries however many items."""
-    answers = {
-        answer.item_id: answer
-        for answer in ChecklistAnswer.objects.filter(
-            checklist__lead=lead, checklist__framework=framework
-        )
-    }
+    return rows_of(
+        framework,
+        ChecklistAnswer.objects.filter(checklist__lead=lead, checklist__framework=framework),
+    )
+
+
+def rows_of(
+    framework: Framework, answers: Iterable[ChecklistAnswer]
+) -> list[tuple[FrameworkItem, ChecklistAnswer]]:
+    """`checklist_rows` from answers loaded already (the framework's items prefetched)."""
+    by_item = {answer.item_id: answer for answer in answers}
     rows = []
     for item in framework.items.all():
-        answer = answers.get(item.pk) or ChecklistAnswer()
+        answer = by_item.get(item.pk) or ChecklistAnswer()
         answer.item = item  # already loaded: spares one query per answer
         rows.append((item, answer))
     return rows
@@ -258,6 +277,17 @@ def buying_group(lead: Lead) -> tuple[list[BuyingGroupRole], list[Contact]]:
     for role in mapped:
         role.contact = by_pk[role.contact_id]
     return mapped, contacts
+
+
+def mapped_roles(lead: Lead) -> list[BuyingGroupRole]:
+    """`buying_group`'s roles alone, each with its contact, in one query."""
+    if lead.account_id is None:
+        return []
+    return list(
+        BuyingGroupRole.objects.filter(account_id=lead.account_id)
+        .select_related("contact")
+        .order_by("contact_id", "role")
+    )
 
 
 def frameworks_for_page() -> list[Framework]:

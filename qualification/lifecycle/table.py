@@ -53,12 +53,16 @@ class Transition:
     evidence: tuple[str, ...] = ()
     requirements: tuple[Requirement, ...] = field(default=())
 
-    def allows(self, actor: Actor, lead: Lead) -> bool:
+    def allows(self, actor: Actor, lead: Lead, *, in_scope: bool | None = None) -> bool:
+        """`in_scope`: whether `scope_refusal` lets `actor` work `lead`, when the caller asked
+        already (the lead page asks once for all its buttons); None asks here."""
         if isinstance(actor, Automation):
             return self.rules_may
         if not actor.is_active:
             return False
-        if scope_refusal(user=actor, lead=lead):
+        if in_scope is None:
+            in_scope = scope_refusal(user=actor, lead=lead) is None
+        if not in_scope:
             return False  # an MQL outside the SDR's part of the queue, however they reach it
         if self.owner_may and lead.owner_id is not None and lead.owner_id == actor.pk:
             return True

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -22,12 +20,11 @@ from accounts import access, roles
 from accounts.decorators import role_required
 from accounts.models import BuyingGroupRole
 from qualification.discovery import services as discovery
-from qualification.lifecycle.engine import transition_lead, unmet_requirements
+from qualification.lifecycle.engine import transition_lead
 from qualification.lifecycle.evidence import NON_FIELD, TransitionRefused
-from qualification.lifecycle.scope import scope_refusal
 from qualification.lifecycle.survivors import likely_survivors
 from qualification.lifecycle.table import transitions_from
-from qualification.models import Activity, FrameworkItem, Lead, ReasonCode
+from qualification.models import FrameworkItem, Lead, ReasonCode
 from qualification.web.lead_page.forms import (
     AnswerForm,
     BuyingGroupForm,
@@ -35,23 +32,16 @@ from qualification.web.lead_page.forms import (
     SentimentForm,
     TransitionForm,
 )
+from qualification.web.lead_page.selectors import autosave_fragment, lead_page, load_lead
 
 TEMPLATE = "qualification/lead_detail.html"
-TIMELINE_LIMIT = 100
-NOTES_LIMIT = 100
 # The header the JavaScript looks for to tell a real save from, say, the login page that an
 # expired session is redirected to.
 AUTOSAVE_HEADER = "X-Autosave"
 
 
-def _lead(pk: int) -> Lead:
-    return get_object_or_404(
-        Lead.objects.with_brief().select_related("duplicate_of__contact"), pk=pk
-    )
-
-
 def _workable_lead(request: HttpRequest, pk: int) -> Lead:
-    lead = _lead(pk)
+    lead = load_lead(pk)
     if not discovery.can_work_lead(request.user, lead):
         raise PermissionDenied
     return lead
@@ -62,124 +52,17 @@ def _page_url(lead: Lead, framework_key: str | None = None) -> str:
     return f"{url}?framework={framework_key}" if framework_key else url
 
 
-def _transition_actions(
-    request: HttpRequest, lead: Lead, reason_codes: list, bound: TransitionForm | None = None
-) -> list[dict]:
-    """The transitions this user may run from the lead's stage, each with its evidence form and
-    what it still needs (the engine's own messages, before any evidence is typed)."""
-    actions = []
-    survivors = None
-    for row in transitions_from(lead.stage):
-        if not row.permission or not row.allows(request.user, lead):
-            continue
-        if survivors is None and "duplicate_of" in row.evidence:
-            survivors = likely_survivors(lead)
-        form = (
-            bound
-            if bound is not None and bound.transition == row.name
-            else TransitionForm(
-                transition=row.name,
-                reason_codes=reason_codes,
-                survivors=survivors or (),
-                initial=_initial(lead),
-            )
-        )
-        needs = unmet_requirements(lead, row, request.user)
-        actions.append(
-            {
-                "row": row,
-                "label": row.label,
-                "form": form,
-                "needs": [message for messages_ in needs.values() for message in messages_],
-                "open": form.is_bound,
-            }
-        )
-    return actions
-
-
-def _initial(lead: Lead) -> dict:
-    meeting = lead.next_meeting_on
-    return {
-        "next_meeting_on": timezone.localtime(meeting) if meeting else None,
-        "single_thread_override": lead.single_thread_override,
-        "amount_estimate": lead.amount_estimate,
-        "expected_close_date": lead.expected_close_date,
-        "mutual_next_step": lead.mutual_next_step,
-        "next_action": lead.next_action,
-        "next_action_due": lead.next_action_due,
-    }
-
-
-def lead_page_context(
-    request: HttpRequest,
-    lead: Lead,
-    *,
-    framework_key: str | None = None,
-    note_form: NoteForm | None = None,
-    group_form: BuyingGroupForm | None = None,
-    transition_form: TransitionForm | None = None,
-) -> dict:
-    now = timezone.now()
-    can_work = discovery.can_work_lead(request.user, lead)
-    timeline = list(
-        Activity.objects.filter(Q(lead=lead) | Q(contact_id=lead.contact_id, lead__isnull=True))
-        .select_related("actor")
-        .order_by("-occurred_at", "-pk")[: TIMELINE_LIMIT + 1]
-    )
-    frameworks = discovery.frameworks_for_page()
-    framework = discovery.chosen_framework(lead, frameworks, framework_key) if frameworks else None
-    rows = discovery.checklist_rows(lead, framework) if framework else []
-    notes = list(lead.discovery_notes.select_related("author").order_by("-created_at", "-pk"))
-    mapped, contacts = discovery.buying_group(lead)
-    reason_codes = list(ReasonCode.objects.filter(active=True).order_by("position", "pk"))
-    actions = _transition_actions(request, lead, reason_codes, transition_form) if can_work else []
-    return {
-        "lead": lead,
-        "now": now,
-        "can_work": can_work,
-        "timeline": timeline[:TIMELINE_LIMIT],
-        "timeline_truncated": len(timeline) > TIMELINE_LIMIT,
-        "transitions": lead.transitions.select_related("actor", "reason_code").order_by(
-            "occurred_at", "pk"
-        ),
-        "frameworks": frameworks,
-        "framework": framework,
-        "rows": [
-            (item, answer, AnswerForm(initial=_answer_initial(answer))) for item, answer in rows
-        ],
-        "notes": notes[:NOTES_LIMIT],
-        "note_form": note_form or NoteForm(),
-        "mapped": mapped,
-        "contacts": contacts,
-        "group_form": group_form or BuyingGroupForm(contacts=contacts),
-        "sentiments": BuyingGroupRole.Sentiment.choices,
-        "group_warnings": discovery.buying_group_warnings(mapped),
-        "flags": discovery.red_flags(
-            lead=lead,
-            answers=[answer for _item, answer in rows],
-            mapped=mapped,
-            activities=timeline,
-            has_notes=bool(notes),
-            now=now,
-        ),
-        "answer_history": discovery.answer_history(lead),
-        "actions": actions,
-        # Why an SDR who works this MQL may not accept or reject it: it is another queue's.
-        "outside_scope": scope_refusal(user=request.user, lead=lead)
-        if can_work and not actions
-        else None,
-    }
-
-
-def _answer_initial(answer) -> dict:
-    return {"status": answer.status, "answer": answer.answer, "evidence": answer.evidence}
+def _page(request: HttpRequest, lead: Lead, **forms) -> dict:
+    """The whole page's context, the refused form (if any) bound."""
+    return lead_page(lead=lead, user=request.user).as_context(**forms)
 
 
 @role_required(*roles.ROLES)
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = _lead(pk)
-    context = lead_page_context(request, lead, framework_key=request.GET.get("framework"))
-    return render(request, TEMPLATE, context)
+    page = lead_page(
+        lead=load_lead(pk), user=request.user, framework_key=request.GET.get("framework")
+    )
+    return render(request, TEMPLATE, page.as_context())
 
 
 def _partial(
@@ -212,10 +95,15 @@ def save_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         if saved is None:
             messages.error(request, f"{item.label} was not saved: choose a valid status.")
         return redirect(f"{_page_url(lead, item.framework.key)}#item-{item.pk}")
-    context = lead_page_context(request, lead, framework_key=item.framework.key)
-    context.update({"item": item, "answer": saved, "error": form.errors.get("status")})
+    fragment = autosave_fragment(
+        lead=lead, user=request.user, item=item, answer=saved, error=form.errors.get("status")
+    )
     response = _partial(
-        request, context, "answer-status", status=200 if saved else 422, extra=("live", "history")
+        request,
+        fragment.as_context(),
+        "answer-status",
+        status=200 if saved else 422,
+        extra=("live", "history"),
     )
     if saved is not None:
         response[AUTOSAVE_HEADER] = "saved"
@@ -232,8 +120,8 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.htmx:
             messages.success(request, "Note added.")
             return redirect(f"{_page_url(lead)}#notes")
-        return _partial(request, lead_page_context(request, lead), "notes")
-    context = lead_page_context(request, lead, note_form=form)
+        return _partial(request, _page(request, lead), "notes")
+    context = _page(request, lead, note_form=form)
     if not request.htmx:
         return render(request, TEMPLATE, context, status=422)
     return _partial(request, context, "notes", status=422)
@@ -270,8 +158,8 @@ def map_role(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.htmx:
             messages.success(request, "Buying group updated.")
             return redirect(f"{_page_url(lead)}#buying-group")
-        return _partial(request, lead_page_context(request, lead), "buying-group")
-    context = lead_page_context(request, lead, group_form=form)
+        return _partial(request, _page(request, lead), "buying-group")
+    context = _page(request, lead, group_form=form)
     if not request.htmx:
         return render(request, TEMPLATE, context, status=422)
     return _partial(request, context, "buying-group", status=422)
@@ -297,7 +185,7 @@ def change_role(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
         return redirect(f"{_page_url(lead)}#buying-group")
     return _partial(
         request,
-        lead_page_context(request, lead),
+        _page(request, lead),
         "buying-group",
         status=200 if form.is_valid() else 422,
     )
@@ -311,7 +199,7 @@ def remove_role(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, "Removed from the buying group.")
         return redirect(f"{_page_url(lead)}#buying-group")
-    return _partial(request, lead_page_context(request, lead), "buying-group")
+    return _partial(request, _page(request, lead), "buying-group")
 
 
 @require_POST
@@ -343,7 +231,7 @@ def move_lead(request: HttpRequest, pk: int) -> HttpResponse:
             if request.htmx:
                 return HttpResponseClientRedirect(_page_url(lead))
             return redirect(_page_url(lead))
-    context = lead_page_context(request, lead, transition_form=form)
+    context = _page(request, lead, transition_form=form)
     context["stale"] = stale
     if not request.htmx:
         return render(request, TEMPLATE, context, status=422)
