@@ -1,5 +1,3 @@
-from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -7,10 +5,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import access, roles
 from accounts.decorators import role_required
-from qualification.models import ImportRow, Lead, Stage
+from qualification.models import Lead
 from qualification.web.lead_list.filters import LeadListFilter
-
-PAGE_SIZE = 50
+from qualification.web.lead_list.selectors import lead_list_page
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -33,24 +30,10 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     filters = LeadListFilter(
         data, queryset=Lead.objects.with_brief().order_by("-created_at", "-pk"), request=request
     )
-    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    by_stage = dict(
-        filters.qs.order_by()
-        .values("stage")
-        .annotate(count=Count("pk"))
-        .values_list("stage", "count")
+    listing = lead_list_page(
+        filters=filters, page_number=request.GET.get("page"), now=timezone.now()
     )
-    stage_counts = [(stage, by_stage[stage]) for stage in Stage.values if stage in by_stage]
-    outcome = filters.form.cleaned_data.get("outcome")
-    context = {
-        "filters": filters,
-        "page": page,
-        "now": timezone.now(),
-        "stage_counts": stage_counts,
-        "from_import": filters.form.cleaned_data.get("import_job"),
-        "import_outcome": outcome and ImportRow.Outcome(outcome).label,
-    }
     template = "qualification/lead_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#lead-results"
-    return render(request, template, context)
+    return render(request, template, listing.as_context())
