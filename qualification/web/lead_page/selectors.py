@@ -1,6 +1,6 @@
-"""What the lead page reads: the whole page from one selector, `lead_page`, and the checklist
-autosave's fragment from its own small loader, `autosave_fragment`, so an autosave does not
-rebuild the page.
+"""What the lead page reads: the whole page from one selector, `lead_page`, and each htmx partial
+from its own small loader (`autosave_fragment`, `notes_fragment`, `buying_group_fragment`), so an
+autosave does not rebuild the page.
 
 Both read the lead's discovery once (every answer, the checklists with their SQL items, the
 mapped buying group) and hand it to the red flags and, as one `LeadFacts`, to every transition
@@ -281,20 +281,79 @@ def _answer_initial(answer: ChecklistAnswer) -> dict:
     return {"status": answer.status, "answer": answer.answer, "evidence": answer.evidence}
 
 
-# The checklist autosave -------------------------------------------------------------------------
+# The partials: the checklist autosave, the notes, the buying group ------------------------------
+
+
+@dataclass(frozen=True)
+class Live:
+    """What every partial also answers with, out of band: the red flags and what each button
+    still needs."""
+
+    flags: list[discovery.Flag]
+    moves: tuple[Move, ...]
+
+    def as_context(self) -> dict:
+        return {"flags": self.flags, "actions": list(self.moves)}
+
+
+def _shown_framework_id(
+    checklists: tuple[LeadChecklist, ...], framework: Framework | None
+) -> int | None:
+    """The checklist the page shows once it reloads (`pick_framework`): `framework` while it is
+    active, else the lead's latest checklist's while active, else the first active one."""
+    if framework is not None and framework.active:
+        return framework.pk
+    active = list(
+        Framework.objects.filter(active=True).order_by("name", "pk").values_list("pk", flat=True)
+    )
+    latest = _latest_framework_id(checklists)
+    if not active:
+        return None
+    return latest if latest in active else active[0]
+
+
+def _live(
+    lead: Lead,
+    user: AbstractBaseUser,
+    *,
+    framework: Framework | None,
+    mapped: list[BuyingGroupRole],
+    has_notes: bool,
+) -> Live:
+    """The flags and the buttons' needs for `user`, who works `lead` (the view checked), from
+    the answers, the checklists and the activities: three queries, the permissions (two, once
+    per request) and the queue scope (an SDR's MQL); one more when the shown framework is not
+    `framework`."""
+    now = timezone.now()
+    answers = _answers(lead)
+    checklists = lead_checklists(lead)
+    framework_id = _shown_framework_id(checklists, framework)
+    shown = sorted(
+        _of_framework(answers, framework_id) if framework_id else [],
+        key=lambda answer: (answer.item.position, answer.item.pk),
+    )
+    moves, _refusal = _moves(lead, user, _facts(mapped, checklists, answers))
+    flags = discovery.red_flags(
+        lead=lead,
+        answers=shown,
+        mapped=mapped,
+        activities=_timeline(lead),
+        has_notes=has_notes,
+        now=now,
+    )
+    return Live(flags=flags, moves=moves)
 
 
 @dataclass(frozen=True)
 class AutosaveFragment:
-    """What an autosave answers with: the item's saved state, and out of band the red flags,
-    what each button still needs and the checklist history."""
+    """What an autosave answers with: the item's saved state, and out of band the flags, what
+    each button still needs and the checklist history."""
 
     lead: Lead
     item: FrameworkItem
     answer: ChecklistAnswer | None  # None when the form was refused
     error: list | None
-    flags: list[discovery.Flag]
-    moves: tuple[Move, ...]
+    live: Live
     answer_history: list
 
     def as_context(self) -> dict:
@@ -303,9 +362,8 @@ class AutosaveFragment:
             "item": self.item,
             "answer": self.answer,
             "error": self.error,
-            "flags": self.flags,
-            "actions": list(self.moves),
             "answer_history": self.answer_history,
+            **self.live.as_context(),
         }
 
 
@@ -317,41 +375,70 @@ def autosave_fragment(
     answer: ChecklistAnswer | None,
     error: list | None = None,
 ) -> AutosaveFragment:
-    """The fragment for `user`, who works `lead` (the view checked), after saving `item` (with
-    its framework). The flags read the checklist the page shows once it reloads: the item's own
-    framework, unless it was made inactive meanwhile."""
-    now = timezone.now()
-    answers = _answers(lead)
-    checklists = lead_checklists(lead)
-    framework_id: int | None = item.framework_id
-    if not item.framework.active:
-        frameworks = discovery.frameworks_for_page()
-        framework_id = (
-            discovery.pick_framework(
-                frameworks, item.framework.key, _latest_framework_id(checklists)
-            ).pk
-            if frameworks
-            else None
-        )
-    shown = sorted(
-        _of_framework(answers, framework_id) if framework_id else [],
-        key=lambda answer: (answer.item.position, answer.item.pk),
-    )
-    mapped = discovery.mapped_roles(lead)
-    moves, _refusal = _moves(lead, user, _facts(mapped, checklists, answers))
+    """After saving `item` (with its framework): eight queries for an AE's lead."""
     return AutosaveFragment(
         lead=lead,
         item=item,
         answer=answer,
         error=error,
-        flags=discovery.red_flags(
-            lead=lead,
-            answers=shown,
-            mapped=mapped,
-            activities=_timeline(lead),
+        live=_live(
+            lead,
+            user,
+            framework=item.framework,
+            mapped=discovery.mapped_roles(lead),
             has_notes=lead.discovery_notes.exists(),
-            now=now,
         ),
-        moves=moves,
         answer_history=discovery.answer_history(lead),
     )
+
+
+@dataclass(frozen=True)
+class NotesFragment:
+    lead: Lead
+    notes: list[DiscoveryNote]
+    live: Live
+
+    def as_context(self, *, note_form: NoteForm | None = None) -> dict:
+        return {
+            "lead": self.lead,
+            "can_work": True,
+            "notes": self.notes[:NOTES_LIMIT],
+            "note_form": note_form or NoteForm(),
+            **self.live.as_context(),
+        }
+
+
+def notes_fragment(*, lead: Lead, user: AbstractBaseUser) -> NotesFragment:
+    """The notes section after a note is added (or refused), for `user`, who works `lead`."""
+    notes = list(lead.discovery_notes.select_related("author").order_by("-created_at", "-pk"))
+    live = _live(
+        lead, user, framework=None, mapped=discovery.mapped_roles(lead), has_notes=bool(notes)
+    )
+    return NotesFragment(lead=lead, notes=notes, live=live)
+
+
+@dataclass(frozen=True)
+class BuyingGroupFragment:
+    lead: Lead
+    mapped: list[BuyingGroupRole]
+    contacts: list[Contact]
+    live: Live
+
+    def as_context(self, *, group_form: BuyingGroupForm | None = None) -> dict:
+        return {
+            "lead": self.lead,
+            "can_work": True,
+            "mapped": self.mapped,
+            "contacts": self.contacts,
+            "group_form": group_form or BuyingGroupForm(contacts=self.contacts),
+            "sentiments": BuyingGroupRole.Sentiment.choices,
+            "group_warnings": discovery.buying_group_warnings(self.mapped),
+            **self.live.as_context(),
+        }
+
+
+def buying_group_fragment(*, lead: Lead, user: AbstractBaseUser) -> BuyingGroupFragment:
+    """The buying-group section after a change (or a refusal), for `user`, who works `lead`."""
+    mapped, contacts = discovery.buying_group(lead)
+    live = _live(lead, user, framework=None, mapped=mapped, has_notes=lead.discovery_notes.exists())
+    return BuyingGroupFragment(lead=lead, mapped=mapped, contacts=contacts, live=live)

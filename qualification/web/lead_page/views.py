@@ -32,7 +32,13 @@ from qualification.web.lead_page.forms import (
     SentimentForm,
     TransitionForm,
 )
-from qualification.web.lead_page.selectors import autosave_fragment, lead_page, load_lead
+from qualification.web.lead_page.selectors import (
+    autosave_fragment,
+    buying_group_fragment,
+    lead_page,
+    load_lead,
+    notes_fragment,
+)
 
 TEMPLATE = "qualification/lead_detail.html"
 # The header the JavaScript looks for to tell a real save from, say, the login page that an
@@ -120,11 +126,11 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.htmx:
             messages.success(request, "Note added.")
             return redirect(f"{_page_url(lead)}#notes")
-        return _partial(request, _page(request, lead), "notes")
-    context = _page(request, lead, note_form=form)
+        return _partial(request, notes_fragment(lead=lead, user=request.user).as_context(), "notes")
     if not request.htmx:
-        return render(request, TEMPLATE, context, status=422)
-    return _partial(request, context, "notes", status=422)
+        return render(request, TEMPLATE, _page(request, lead, note_form=form), status=422)
+    fragment = notes_fragment(lead=lead, user=request.user)
+    return _partial(request, fragment.as_context(note_form=form), "notes", status=422)
 
 
 @require_POST
@@ -158,11 +164,14 @@ def map_role(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.htmx:
             messages.success(request, "Buying group updated.")
             return redirect(f"{_page_url(lead)}#buying-group")
-        return _partial(request, _page(request, lead), "buying-group")
-    context = _page(request, lead, group_form=form)
+        return _partial(request, _group(request, lead), "buying-group")
     if not request.htmx:
-        return render(request, TEMPLATE, context, status=422)
-    return _partial(request, context, "buying-group", status=422)
+        return render(request, TEMPLATE, _page(request, lead, group_form=form), status=422)
+    return _partial(request, _group(request, lead, group_form=form), "buying-group", status=422)
+
+
+def _group(request: HttpRequest, lead: Lead, **forms) -> dict:
+    return buying_group_fragment(lead=lead, user=request.user).as_context(**forms)
 
 
 def _role_of(lead: Lead, role_pk: int) -> BuyingGroupRole:
@@ -184,10 +193,7 @@ def change_role(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect(f"{_page_url(lead)}#buying-group")
     return _partial(
-        request,
-        _page(request, lead),
-        "buying-group",
-        status=200 if form.is_valid() else 422,
+        request, _group(request, lead), "buying-group", status=200 if form.is_valid() else 422
     )
 
 
@@ -199,7 +205,7 @@ def remove_role(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, "Removed from the buying group.")
         return redirect(f"{_page_url(lead)}#buying-group")
-    return _partial(request, _page(request, lead), "buying-group")
+    return _partial(request, _group(request, lead), "buying-group")
 
 
 @require_POST

@@ -101,7 +101,7 @@ def test_the_autosave_fragment_loads_in_eight_queries(ae, size, django_assert_nu
     # whether there are notes, checklist history
     with django_assert_num_queries(8):
         fragment = autosave_fragment(lead=lead, user=ae, item=item, answer=saved)
-    assert [move.row.name for move in fragment.moves] == ["promote-sql", "park", "disqualify"]
+    assert [move.row.name for move in fragment.live.moves] == ["promote-sql", "park", "disqualify"]
 
 
 def test_the_autosave_fragment_on_an_mql_asks_the_sdrs_scope_once(sdr, django_assert_num_queries):
@@ -111,4 +111,32 @@ def test_the_autosave_fragment_on_an_mql_asks_the_sdrs_scope_once(sdr, django_as
     # as for the AE, and the queue scope once for the five buttons
     with django_assert_num_queries(9):
         fragment = autosave_fragment(lead=lead, user=sdr, item=item, answer=None)
-    assert len(fragment.moves) == 5
+    assert len(fragment.live.moves) == 5
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_adding_a_note_runs_a_fixed_number_of_queries(client, ae, size, django_assert_num_queries):
+    lead = discovered_sal(ae, size=size)
+    url = reverse("qualification:add-note", args=[lead.pk])
+    client.force_login(ae)
+    # session, user, roles, lead; the insert; the notes, then the flags and the needs as the
+    # autosave reads them, and the active frameworks (to know the checklist the page shows); 23
+    # before, when the whole page was rebuilt
+    with django_assert_num_queries(13):
+        response = client.post(url, {"body": "Budget holder joins next call"}, **HTMX)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_changing_a_sentiment_runs_a_fixed_number_of_queries(
+    client, ae, size, django_assert_num_queries
+):
+    lead = discovered_sal(ae, size=size)
+    role = BuyingGroupRole.objects.filter(account_id=lead.account_id).first()
+    url = reverse("qualification:change-role", args=[lead.pk, role.pk])
+    client.force_login(ae)
+    # session, user, roles, lead, the role; the update and its history row; the buying group
+    # (contacts, roles), then the flags and the needs as for a note (25 before)
+    with django_assert_num_queries(16):
+        response = client.post(url, {"sentiment": "negative"}, **HTMX)
+    assert response.status_code == 200
