@@ -4,14 +4,10 @@ no view function over 40 lines. A view that grows past that wants a selector or 
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("accounts", "benchmarks", "demo", "leadreview", "qualification", "review")
 MAX_MODULE_LINES = 600
 MAX_VIEW_LINES = 40
-# Still over, and what takes it under (none left since the lead page's selector, issue 12).
-VIEWS_NOT_YET_SPLIT: set[tuple[str, str]] = set()
 
 
 def _modules():
@@ -49,11 +45,4 @@ def test_no_view_function_is_over_40_lines():
         for name, lines in _functions(path)
         if lines > MAX_VIEW_LINES
     }
-    assert set(long) <= VIEWS_NOT_YET_SPLIT, long
-
-
-@pytest.mark.parametrize("known", sorted(VIEWS_NOT_YET_SPLIT))
-def test_the_exceptions_are_still_needed(known):
-    """An exception that no longer applies comes off the list."""
-    path, name = known
-    assert dict(_functions(ROOT / path))[name] > MAX_VIEW_LINES
+    assert not long, long

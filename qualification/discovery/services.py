@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from accounts import roles
 from accounts.models import BuyingGroupRole, Contact, IcpTier
@@ -53,6 +54,39 @@ def can_work_lead(user: AbstractBaseUser, lead: Lead) -> bool:
 # Writes ------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AnswerEdit:
+    """What one save of a checklist item did: the row as it stands, its status before (None
+    for a new answer), and the history line written (None when nothing changed)."""
+
+    row: ChecklistAnswer
+    previous_status: str | None
+    history_line: AnswerHistoryLine | None
+
+    @property
+    def text_only(self) -> bool:
+        """Only the words changed, on an item whose words nothing else reads: the status is the
+        same, the item is not a pain item (vague pain reads its text) and not a red flag (the
+        flag quotes its text). The red flags and every transition's needs stay as they were."""
+        return (
+            self.previous_status == self.row.status
+            and self.row.status != ChecklistAnswer.Status.RED_FLAG
+            and self.row.item.key not in PAIN_ITEM_KEYS
+        )
+
+
+@dataclass(frozen=True)
+class AnswerHistoryLine:
+    """One line of the checklist history, as `answer_history` gives them (its fields are the
+    simple-history row's that the page shows)."""
+
+    history_date: dt.datetime
+    history_user: AbstractBaseUser | None
+    history_change_reason: str
+    item: FrameworkItem
+    answer: str
+
+
 def save_checklist_answer(
     *,
     lead: Lead,
@@ -61,7 +95,7 @@ def save_checklist_answer(
     status: str,
     answer: str,
     evidence: str,
-) -> ChecklistAnswer:
+) -> AnswerEdit:
     """Record one checklist item as the AE typed it; starts the framework's checklist if needed.
 
     Writes a history row only when something changed, so a debounced autosave that resends the
@@ -81,10 +115,14 @@ def save_checklist_answer(
             )
             row = ChecklistAnswer(checklist=checklist, item=item)
         elif (row.status, row.answer, row.evidence) == (status, answer, evidence):
-            return row
+            row.item = item
+            return AnswerEdit(row=row, previous_status=row.status, history_line=None)
+        previous_status = row.status if row.pk else None
         previous = row.get_status_display() if row.pk else None
         row.status, row.answer, row.evidence = status, answer, evidence
+        row.item = item
         row._history_user = actor
+        row._history_date = timezone.now()
         current = row.get_status_display()
         if previous is None:
             reason = f"{item.label}: {current}"
@@ -94,7 +132,14 @@ def save_checklist_answer(
             reason = f"{item.label}: answer edited"
         row._change_reason = reason[:100]
         row.save()
-    return row
+    line = AnswerHistoryLine(
+        history_date=row._history_date,
+        history_user=actor,
+        history_change_reason=row._change_reason,
+        item=item,
+        answer=row.answer,
+    )
+    return AnswerEdit(row=row, previous_status=previous_status, history_line=line)
 
 
 def add_discovery_note(*, lead: Lead, author: AbstractBaseUser, body: str) -> DiscoveryNote:

@@ -95,6 +95,29 @@ def test_an_ae_qualifies_a_lead_to_sql(page: Page, live_server, log_in, ae_lead)
     assert lead.stage == Stage.SQL
 
 
+def test_typing_in_an_answer_puts_its_line_on_top_of_the_history(
+    page: Page, live_server, log_in, ae_lead
+):
+    """A text-only autosave answers with the item's state and one history line, no redraw."""
+    ae, lead = ae_lead
+    log_in(page, ae)
+    page.goto(f"/leads/{lead.pk}/")
+    timeline = bant("timeline")
+    fill_item(page, timeline, "partial", "This quarter")
+    expect_saved(page, timeline)
+    needs = page.locator("#needs-promote-sql").inner_text()
+    rows = page.locator("#answer-history-rows tr")
+    before = rows.count()
+    page.locator(f"#answer-input-{timeline.pk}").fill("This quarter, after the board meets")
+    expect(rows.first).to_contain_text("Timeline: answer edited")
+    expect(rows.first).to_contain_text("This quarter, after the board meets")
+    expect(rows).to_have_count(before + 1)
+    assert page.locator("#needs-promote-sql").inner_text() == needs
+    page.reload()  # the page drawn afresh says the same
+    expect(page.locator("#answer-history-rows tr").first).to_contain_text("answer edited")
+    expect(page.locator("#answer-history-rows tr")).to_have_count(before + 1)
+
+
 def test_a_refused_promotion_names_what_is_missing_in_place(
     page: Page, live_server, log_in, ae_lead
 ):

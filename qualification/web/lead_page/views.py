@@ -87,9 +87,9 @@ def save_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     lead = _workable_lead(request, pk)
     item = get_object_or_404(FrameworkItem.objects.select_related("framework"), pk=item_pk)
     form = AnswerForm(request.POST)
-    saved = None
+    edit = None
     if form.is_valid():
-        saved = discovery.save_checklist_answer(
+        edit = discovery.save_checklist_answer(
             lead=lead,
             item=item,
             actor=request.user,
@@ -98,20 +98,44 @@ def save_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
             evidence=form.cleaned_data["evidence"],
         )
     if not request.htmx:
-        if saved is None:
+        if edit is None:
             messages.error(request, f"{item.label} was not saved: choose a valid status.")
         return redirect(f"{_page_url(lead, item.framework.key)}#item-{item.pk}")
-    fragment = autosave_fragment(
-        lead=lead, user=request.user, item=item, answer=saved, error=form.errors.get("status")
-    )
-    response = _partial(
-        request,
-        fragment.as_context(),
-        "answer-status",
-        status=200 if saved else 422,
-        extra=("live", "history"),
-    )
-    if saved is not None:
+    return _autosaved(request, lead, item, edit, form.errors.get("status"))
+
+
+def _autosaved(
+    request: HttpRequest,
+    lead: Lead,
+    item: FrameworkItem,
+    edit: discovery.AnswerEdit | None,
+    error: list | None,
+) -> HttpResponse:
+    """The autosave's answer: the item's state and, when more than its words changed, the
+    flags, each button's needs and the history; typing only adds its history line."""
+    if edit is not None and edit.text_only:
+        context = {
+            "lead": lead,
+            "item": item,
+            "answer": edit.row,
+            "history_line": edit.history_line,
+        }
+        extra = ("history-line",) if edit.history_line else ()
+        response = _partial(request, context, "answer-status", extra=extra)
+    else:
+        answer = edit.row if edit else None
+        fragment = autosave_fragment(
+            lead=lead, user=request.user, item=item, answer=answer, error=error
+        )
+        status = 200 if edit else 422
+        response = _partial(
+            request,
+            fragment.as_context(),
+            "answer-status",
+            status=status,
+            extra=("live", "history"),
+        )
+    if edit is not None:
         response[AUTOSAVE_HEADER] = "saved"
     return response
 

@@ -79,7 +79,7 @@ def test_saving_an_answer_starts_the_checklist_and_records_who(ae):
     lead = LeadFactory(owner=ae)
     saved = discovery.save_checklist_answer(
         lead=lead, item=item(), actor=ae, status=Status.PARTIAL, answer="Churn", evidence=""
-    )
+    ).row
     assert saved.checklist.framework.key == "bant"
     history = saved.history.get()
     assert history.history_user == ae
@@ -92,7 +92,7 @@ def test_changing_an_answer_keeps_who_changed_what(ae, manager):
     discovery.save_checklist_answer(actor=ae, status=Status.PARTIAL, answer="Churn", **args)
     saved = discovery.save_checklist_answer(
         actor=manager, status=Status.CONFIRMED, answer="Churn of 4% a month", **args
-    )
+    ).row
     latest, first = saved.history.order_by("-history_date", "-history_id")
     assert (latest.history_user, latest.history_change_reason) == (
         manager,
@@ -105,8 +105,44 @@ def test_resaving_the_same_answer_writes_no_history(ae):
     lead = LeadFactory(owner=ae)
     args = {"lead": lead, "item": item(), "actor": ae, "status": Status.PARTIAL, "evidence": ""}
     discovery.save_checklist_answer(answer="Churn", **args)
-    saved = discovery.save_checklist_answer(answer="Churn", **args)
-    assert saved.history.count() == 1
+    edit = discovery.save_checklist_answer(answer="Churn", **args)
+    assert edit.row.history.count() == 1
+    assert edit.history_line is None
+
+
+def test_an_edit_says_whether_only_its_words_changed(ae):
+    lead = LeadFactory(owner=ae)
+    timeline = item("bant", "timeline")
+    args = {"lead": lead, "item": timeline, "actor": ae, "evidence": ""}
+    first = discovery.save_checklist_answer(status=Status.PARTIAL, answer="Q3", **args)
+    assert first.previous_status is None and not first.text_only  # a new answer
+    words = discovery.save_checklist_answer(status=Status.PARTIAL, answer="Q3, signed", **args)
+    assert words.text_only
+    moved = discovery.save_checklist_answer(status=Status.CONFIRMED, answer="Q3, signed", **args)
+    assert not moved.text_only  # the framework minimum reads the status
+    flagged = discovery.save_checklist_answer(status=Status.RED_FLAG, answer="No date", **args)
+    again = discovery.save_checklist_answer(status=Status.RED_FLAG, answer="No date at all", **args)
+    assert not flagged.text_only and not again.text_only  # the red flag quotes the words
+    need = {"lead": lead, "item": item(), "actor": ae, "evidence": ""}
+    discovery.save_checklist_answer(status=Status.PARTIAL, answer="Churn", **need)
+    pain = discovery.save_checklist_answer(status=Status.PARTIAL, answer="Churn 4%", **need)
+    assert not pain.text_only  # vague pain reads the words
+
+
+def test_an_edits_history_line_is_the_history_row_it_wrote(ae):
+    lead = LeadFactory(owner=ae)
+    args = {"lead": lead, "item": item("bant", "timeline"), "actor": ae, "evidence": ""}
+    discovery.save_checklist_answer(status=Status.PARTIAL, answer="Q3", **args)
+    edit = discovery.save_checklist_answer(status=Status.PARTIAL, answer="Q3, signed", **args)
+    row = edit.row.history.order_by("-history_date", "-history_id").first()
+    line = edit.history_line
+    assert (line.history_date, line.history_user, line.history_change_reason, line.answer) == (
+        row.history_date,
+        row.history_user,
+        row.history_change_reason,
+        row.answer,
+    )
+    assert line.history_change_reason == "Timeline: answer edited"
 
 
 def test_a_note_is_stored_with_its_author(ae):

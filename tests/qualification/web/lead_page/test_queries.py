@@ -2,6 +2,8 @@
 autosave. A change that adds a query changes a number here, on purpose or not at all."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import roles
@@ -90,6 +92,33 @@ def test_an_autosave_runs_a_fixed_number_of_queries(client, ae, size, django_ass
         response = client.post(url, {"status": "partial", "answer": "second"}, **HTMX)
     assert response.status_code == 200
     assert response["X-Autosave"] == "saved"
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_typing_in_an_answer_autosaves_in_eight_queries(client, ae, size):
+    """The autosave people make most: more words in an answer whose status stays. Nothing the
+    flags or the buttons read has moved, so only the item's state and its history line return."""
+    lead = discovered_sal(ae, size=size)
+    timeline = FrameworkItem.objects.get(framework__key="bant", key="timeline")
+    url = answer_url(lead, timeline)
+    client.force_login(ae)
+    client.post(url, {"status": "partial", "answer": "This quarter"}, **HTMX)
+    with CaptureQueriesContext(connection) as context:
+        response = client.post(
+            url, {"status": "partial", "answer": "This quarter, board sign-off"}, **HTMX
+        )
+    assert response.status_code == 200
+    assert response["X-Autosave"] == "saved"
+    statements = [query["sql"] for query in context.captured_queries]
+    # session, user, roles, lead, item; the answer locked, updated, its history row. The test's
+    # own transaction adds a savepoint and its release around the write.
+    real = [sql for sql in statements if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(real) == 8, "\n".join(real)
+    assert len(statements) == 10
+    html = response.content.decode()
+    assert 'id="red-flags"' not in html and "needs-" not in html
+    assert 'hx-swap-oob="afterbegin:#answer-history-rows"' in html
+    assert "This quarter, board sign-off" in html and "Timeline: answer edited" in html
 
 
 @pytest.mark.parametrize("size", [2, 12])
