@@ -217,7 +217,9 @@ def record_decision(
                 raise ReviewRefused(
                     "an overturn needs the stage to move the lead to", field="overturn_to"
                 )
-            find_transition(lead, overturn_to, actor)  # a clear refusal before the evidence
+            find_transition(
+                lead=lead, target=overturn_to, actor=actor
+            )  # a clear refusal before the evidence
             given = evidence or Evidence()
             given.note = given.note or note
             if overturn_to == "mql" and lead.stage == "new":

@@ -37,7 +37,7 @@ from qualification.models import (
 )
 
 
-def find_transition(lead: Lead, target: str, actor: Actor) -> Transition:
+def find_transition(*, lead: Lead, target: str, actor: Actor) -> Transition:
     """The first row of the table that moves `lead` to `target` and that `actor` may use."""
     rows = [row for row in transitions_from(lead.stage) if row.target == target]
     if not rows:
@@ -57,6 +57,7 @@ def find_transition(lead: Lead, target: str, actor: Actor) -> Transition:
 
 
 def unmet_requirements(
+    *,
     lead: Lead,
     transition: Transition,
     actor: Actor,
@@ -166,9 +167,9 @@ def _apply(
 ) -> StageTransition:
     """Check the table and the evidence, then change `lead` in memory; refuse or return the
     (unsaved) audit row."""
-    row = find_transition(lead, to, actor)
+    row = find_transition(lead=lead, target=to, actor=actor)
     evidence = visible_text(evidence)
-    errors = unmet_requirements(lead, row, actor, evidence, now)
+    errors = unmet_requirements(lead=lead, transition=row, actor=actor, evidence=evidence, now=now)
     if errors:
         raise TransitionRefused(errors)
 

@@ -75,7 +75,7 @@ def _moves(
     for row in transitions_from(lead.stage):
         if not row.permission or not row.allows(user, lead, in_scope=refusal is None):
             continue
-        needs = unmet_requirements(lead, row, user, facts=facts)
+        needs = unmet_requirements(lead=lead, transition=row, actor=user, facts=facts)
         moves.append(Move(row=row, needs=tuple(m for messages in needs.values() for m in messages)))
     return tuple(moves), refusal
 

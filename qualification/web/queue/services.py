@@ -193,10 +193,10 @@ def preview_refusal(
     """What the engine would refuse, without writing or locking: for a form that is already
     invalid, so the SDR sees every problem at once."""
     try:
-        transition = find_transition(lead, to, actor)
+        transition = find_transition(lead=lead, target=to, actor=actor)
     except TransitionRefused as refusal:
         return refusal.errors
-    return unmet_requirements(lead, transition, actor, evidence)
+    return unmet_requirements(lead=lead, transition=transition, actor=actor, evidence=evidence)
 
 
 def act_on_mql(

@@ -19,7 +19,7 @@ def sal(owner, **kwargs):
 
 def every_need(lead, actor, facts=None) -> dict[str, dict[str, list[str]]]:
     return {
-        row.name: unmet_requirements(lead, row, actor, facts=facts)
+        row.name: unmet_requirements(lead=lead, transition=row, actor=actor, facts=facts)
         for row in (*transitions_from(Stage.SAL), *transitions_from(Stage.SQL))
     }
 
