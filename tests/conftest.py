@@ -13,6 +13,12 @@ def sdr(db):
 
 
 @pytest.fixture
+def segment(sdr):
+    """The core segment the factories' leads are in, with `sdr` working it."""
+    return SegmentFactory(slug="core", name="Core")
+
+
+@pytest.fixture
 def ae(db):
     return UserFactory(username="ae", role=roles.AE)
 

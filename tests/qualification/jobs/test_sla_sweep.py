@@ -8,16 +8,9 @@ from django.utils import timezone
 
 from qualification.jobs.sla_sweep import sweep_sla_breaches
 from qualification.models import Lead, SlaBreachNotice, Stage
-from tests.factories import LeadFactory, SegmentFactory
+from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def segment(sdr):
-    segment = SegmentFactory(slug="core", name="Core")
-    segment.sdrs.add(sdr)
-    return segment
 
 
 class TestSlaSweep:

@@ -5,16 +5,9 @@ from django.core import mail
 
 from qualification.models import Lead, Stage
 from qualification.routing.decisions import route_lead
-from tests.factories import AccountFactory, LeadFactory, SegmentFactory, UserFactory
+from tests.factories import AccountFactory, LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def segment(sdr):
-    segment = SegmentFactory(slug="core", name="Core")
-    segment.sdrs.add(sdr)
-    return segment
 
 
 class TestRouting:

@@ -24,13 +24,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def segment(sdr):
-    segment = SegmentFactory(slug="core", name="Core")
-    segment.sdrs.add(sdr)
-    return segment
-
-
 class TestStageRules:
     def test_a_fit_lead_at_the_threshold_becomes_an_mql_through_the_engine(self, segment, sdr):
         lead = LeadFactory(segment=segment, intent_score=70, fit_tier=IcpTier.B)

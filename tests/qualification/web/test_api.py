@@ -25,13 +25,6 @@ URL = "/api/intake/leads/"
 
 
 @pytest.fixture
-def segment(sdr):
-    segment = SegmentFactory(slug="core", name="Core")
-    segment.sdrs.add(sdr)
-    return segment
-
-
-@pytest.fixture
 def token(segment):
     source = IntakeSource(name="Website demo form", segment=segment, default_source="demo_request")
     secret = issue_token(source)
