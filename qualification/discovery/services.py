@@ -315,13 +315,19 @@ def buying_group(lead: Lead) -> tuple[list[BuyingGroupRole], list[Contact]]:
     if lead.account_id is None:
         return [], []
     contacts = list(Contact.objects.filter(account_id=lead.account_id).order_by("last_name", "pk"))
+    return account_roles(account_id=lead.account_id, contacts=contacts), contacts
+
+
+def account_roles(*, account_id: int, contacts: Iterable[Contact]) -> list[BuyingGroupRole]:
+    """The account's mapped roles in one query, each given its contact from `contacts` (the
+    account's, already loaded) rather than loading them again."""
     by_pk = {contact.pk: contact for contact in contacts}
     mapped = list(
-        BuyingGroupRole.objects.filter(account_id=lead.account_id).order_by("contact_id", "role")
+        BuyingGroupRole.objects.filter(account_id=account_id).order_by("contact_id", "role")
     )
     for role in mapped:
         role.contact = by_pk[role.contact_id]
-    return mapped, contacts
+    return mapped
 
 
 def mapped_roles(lead: Lead) -> list[BuyingGroupRole]:
