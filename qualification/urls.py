@@ -1,5 +1,6 @@
 from django.urls import path
 
+from qualification.web.account_page import views as account_views
 from qualification.web.imports import views as import_views
 from qualification.web.lead_list import views
 from qualification.web.lead_page import views as lead_views
@@ -28,6 +29,9 @@ urlpatterns = [
         name="remove-role",
     ),
     path("leads/<int:pk>/move/", lead_views.move_lead, name="move-lead"),
+    # Beside Django's auth URLs under accounts/ (login/, password_change/...): an id never
+    # collides with their words.
+    path("accounts/<int:pk>/", account_views.account_detail, name="account-detail"),
     path("imports/", import_views.import_list, name="import-list"),
     path("imports/new/", import_views.import_new, name="import-new"),
     path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),

@@ -72,6 +72,8 @@ PERMISSIONS: dict[str, Rule] = {
     "qualification:change-role": Rule(WORKERS, method="POST", ok=POST_OK),
     "qualification:remove-role": Rule(WORKERS, method="POST", ok=POST_OK),
     "qualification:move-lead": Rule(WORKERS, method="POST", ok=POST_OK),
+    # Accounts: everyone reads (read-only).
+    "qualification:account-detail": Rule(ALL),
     "review:borderline-leads": Rule(roles_(roles.MANAGER, roles.REVOPS, roles.MARKETING)),
     # Imports: Marketing and RevOps upload; Managers read.
     "qualification:import-list": Rule(IMPORT_READERS),

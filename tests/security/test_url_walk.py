@@ -126,6 +126,7 @@ def world(db):
         "qualification:change-role": {"pk": lead.pk, "role_pk": group_role.pk},
         "qualification:remove-role": {"pk": lead.pk, "role_pk": group_role.pk},
         "qualification:move-lead": {"pk": lead.pk},
+        "qualification:account-detail": {"pk": account.pk},
         "qualification:import-detail": {"pk": job.pk},
         "qualification:import-report": {"pk": job.pk},
         "qualification:import-resume": {"pk": job.pk},

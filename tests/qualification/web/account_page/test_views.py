@@ -1,0 +1,279 @@
+"""The account page (qualification/web/account_page/): who may open it, what it shows, what it
+costs, and the links to it from the lead page, the queue and the lead list."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import resolve, reverse
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import Account, BuyingGroupRole, Contact
+from qualification.models import Activity, Stage
+from tests.factories import (
+    AccountFactory,
+    ActivityFactory,
+    BuyingGroupRoleFactory,
+    ContactFactory,
+    LeadFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+Role = BuyingGroupRole.Role
+
+
+def page(account) -> str:
+    return reverse("qualification:account-detail", args=[account.pk])
+
+
+@pytest.fixture
+def acme(ae):
+    return AccountFactory(
+        name="Acme Logistics",
+        domain="acme-logistics.example",
+        industry="Logistics",
+        employee_count=1200,
+        annual_revenue="48000000.00",
+        country="GB",
+        region="London",
+        territory="UK North",
+        relationship=Account.Relationship.CUSTOMER,
+        owner=ae,
+        icp_tier="A",
+        icp_reasons=["Industry is logistics (+30)", "1,000+ employees (+25)"],
+        icp_confirmed_at=timezone.now(),
+        icp_confirmed_by=ae,
+    )
+
+
+# Who may open it --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_every_role_may_open_the_account_page(client, acme, role):
+    client.force_login(UserFactory(role=role))
+
+    response = client.get(page(acme))
+
+    assert response.status_code == 200
+    assert "Acme Logistics" in response.content.decode()
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(client, acme):
+    response = client.get(page(acme))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_a_missing_account_is_not_found(client, ae):
+    client.force_login(ae)
+
+    assert client.get(reverse("qualification:account-detail", args=[987654])).status_code == 404
+
+
+def test_the_account_url_leaves_the_login_url_alone():
+    assert resolve("/accounts/login/").url_name == "login"
+    assert resolve("/accounts/7/").view_name == "qualification:account-detail"
+
+
+# What it shows ----------------------------------------------------------------------------------
+
+
+def test_it_shows_the_firmographics_owner_and_icp_tier_with_its_reasons(client, ae, acme):
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    for shown in ("acme-logistics.example", "https://acme-logistics.example/", "Logistics"):
+        assert shown in html
+    assert "1200" in html and "48,000,000.00" in html and "UK North" in html
+    assert "Customer" in html and "London" in html
+    assert "Industry is logistics (+30)" in html and "1,000+ employees (+25)" in html
+    assert f"by {ae.get_full_name()}" in html
+
+
+def test_it_says_when_no_one_has_confirmed_the_tier(client, ae):
+    account = AccountFactory(icp_reasons=[])
+    client.force_login(ae)
+
+    html = client.get(page(account)).content.decode()
+
+    assert "Not confirmed by a person yet" in html
+    assert "the ICP rules have not tiered this account yet" in html
+
+
+def test_it_lists_every_contact_with_persona_email_kind_role_sentiment_and_last_activity(
+    client, ae, acme
+):
+    dana = ContactFactory(
+        account=acme,
+        first_name="Dana",
+        last_name="Whitley",
+        title="CFO",
+        persona_function="finance",
+        persona_seniority="c_level",
+        email_kind=Contact.EmailKind.PERSONAL,
+    )
+    BuyingGroupRoleFactory(contact=dana, role=Role.ECONOMIC_BUYER, sentiment="positive")
+    ActivityFactory(
+        lead=LeadFactory(contact=dana), occurred_at=timezone.now() - dt.timedelta(days=1)
+    )
+    quiet = ContactFactory(account=acme, first_name="Quinn", last_name="Quiet")
+    ContactFactory(first_name="Elsewhere")  # another account's
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    row = re.search(rf'<tr data-contact="{dana.pk}">.*?</tr>', html, re.S).group(0)
+    assert "Dana Whitley" in row and "CFO" in row and dana.persona in row
+    assert "Personal" in row and "Economic buyer" in row and "Positive" in row
+    assert "<time" in row
+    quiet_row = re.search(rf'<tr data-contact="{quiet.pk}">.*?</tr>', html, re.S).group(0)
+    assert "Not mapped" in quiet_row and "None" in quiet_row
+    assert "Elsewhere" not in html
+
+
+def test_it_lists_every_lead_with_its_stage_owner_sla_intent_and_a_link(client, ae, sdr, acme):
+    sal = LeadFactory(
+        contact=ContactFactory(account=acme), stage=Stage.SAL, owner=ae, intent_score=81
+    )
+    mql = LeadFactory(
+        contact=ContactFactory(account=acme),
+        stage=Stage.MQL,
+        owner=sdr,
+        sla_due_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    sal_row = re.search(rf'<tr data-lead="{sal.pk}">.*?</tr>', html, re.S).group(0)
+    assert reverse("qualification:lead-detail", args=[sal.pk]) in sal_row
+    assert "stage-sal" in sal_row and "(you)" in sal_row and "High intent · 81" in sal_row
+    mql_row = re.search(rf'<tr data-lead="{mql.pk}">.*?</tr>', html, re.S).group(0)
+    assert "stage-mql" in mql_row and "Breached" in mql_row
+    assert "2 leads (2 open)" in html
+
+
+def test_it_warns_when_the_account_is_single_threaded_without_an_economic_buyer(client, ae, acme):
+    BuyingGroupRoleFactory(contact=ContactFactory(account=acme), role=Role.CHAMPION)
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    assert 'data-warning="single_threaded"' in html
+    assert 'data-warning="no_economic_buyer"' in html
+
+
+def test_a_covered_buying_group_raises_no_warning_and_shows_who_holds_each_role(client, ae, acme):
+    BuyingGroupRoleFactory(
+        contact=ContactFactory(account=acme, first_name="Cara"), role=Role.CHAMPION
+    )
+    BuyingGroupRoleFactory(
+        contact=ContactFactory(account=acme, first_name="Evan"), role=Role.ECONOMIC_BUYER
+    )
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    assert "data-warning=" not in html
+    seat = re.search(r'<tr data-seat="economic_buyer">.*?</tr>', html, re.S).group(0)
+    assert "Evan" in seat
+    assert "Nobody yet" in re.search(r'<tr data-seat="blocker">.*?</tr>', html, re.S).group(0)
+
+
+def test_the_timeline_runs_across_the_accounts_contacts_newest_first(client, ae, acme):
+    now = timezone.now()
+    first = LeadFactory(contact=ContactFactory(account=acme, first_name="Older"))
+    second = LeadFactory(contact=ContactFactory(account=acme, first_name="Newer"))
+    ActivityFactory(lead=first, kind=Activity.Kind.WEBINAR, occurred_at=now - dt.timedelta(days=2))
+    ActivityFactory(lead=second, kind=Activity.Kind.DEMO_REQUEST, occurred_at=now)
+    ActivityFactory(kind=Activity.Kind.CAREERS_PAGE)  # another account's
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    timeline = html[html.index('id="timeline-heading"') :]
+    assert timeline.index("Demo request") < timeline.index("Webinar")
+    assert "Careers page" not in timeline
+
+
+def test_the_timeline_is_capped_and_says_so(client, ae, acme):
+    lead = LeadFactory(contact=ContactFactory(account=acme))
+    now = timezone.now()
+    Activity.objects.bulk_create(
+        Activity(
+            contact=lead.contact,
+            lead=lead,
+            kind=Activity.Kind.BLOG_READ,
+            occurred_at=now - dt.timedelta(minutes=n),
+        )
+        for n in range(55)
+    )
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    assert html.count("<strong>Blog read</strong>") == 50
+    assert "Showing the latest 50 activities." in html
+
+
+def test_the_history_shows_each_change_newest_first_with_who_and_what(client, ae, acme):
+    acme.employee_count = 1500
+    acme._history_user = ae
+    acme._change_reason = "Annual report"
+    acme.save()
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    history = html[html.index('id="account-history-heading"') :]
+    assert history.index("Changed: Annual report") < history.index("Created")
+    assert "Employee count: 1200 → 1500" in history
+    assert ae.get_full_name() in history
+
+
+def test_the_page_carries_no_inline_script(client, ae, acme):
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+
+
+# What it costs ----------------------------------------------------------------------------------
+
+
+def busy_account(*, size: int) -> Account:
+    """An account with `size` contacts, each with a lead, an activity and a buying-group role,
+    and `size` changes in its history."""
+    account = AccountFactory(owner=UserFactory(), icp_confirmed_by=UserFactory())
+    for n in range(size):
+        lead = LeadFactory(
+            contact=ContactFactory(account=account), stage=Stage.SAL, owner=UserFactory()
+        )
+        ActivityFactory(lead=lead, actor=UserFactory())
+        BuyingGroupRoleFactory(contact=lead.contact, role=Role.INFLUENCER)
+        account.employee_count = 100 + n
+        account._history_user = UserFactory()
+        account.owner = UserFactory()
+        account.save()
+    return account
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_the_account_page_runs_a_fixed_number_of_queries(
+    client, ae, size, django_assert_num_queries
+):
+    account = busy_account(size=size)
+    client.force_login(ae)
+    # session, user, roles; the account (owner, confirmer), contacts (last activity), the
+    # buying group, leads (contact, segment, owner), activities (contact, actor), history
+    # (who, owner, confirmer)
+    with django_assert_num_queries(9):
+        response = client.get(page(account))
+    assert response.status_code == 200
