@@ -29,6 +29,10 @@ def page(account) -> str:
     return reverse("qualification:account-detail", args=[account.pk])
 
 
+def account_link(account) -> str:
+    return f'href="{page(account)}"'
+
+
 @pytest.fixture
 def acme(ae):
     return AccountFactory(
@@ -277,3 +281,52 @@ def test_the_account_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(9):
         response = client.get(page(account))
     assert response.status_code == 200
+
+
+# The links to it --------------------------------------------------------------------------------
+
+
+def test_the_lead_page_links_its_account_to_the_account_page(client, ae, acme):
+    lead = LeadFactory(contact=ContactFactory(account=acme), stage=Stage.SAL, owner=ae)
+    client.force_login(ae)
+
+    html = client.get(reverse("qualification:lead-detail", args=[lead.pk])).content.decode()
+
+    assert f'<a href="{page(acme)}" data-account-link>Acme Logistics</a>' in html
+
+
+def test_a_lead_without_an_account_links_to_no_account_page(client, ae):
+    lead = LeadFactory(contact=ContactFactory(account=None), stage=Stage.SAL, owner=ae)
+    client.force_login(ae)
+
+    html = client.get(reverse("qualification:lead-detail", args=[lead.pk])).content.decode()
+
+    assert "data-account-link" not in html and "No account" in html
+
+
+def test_the_queue_row_links_its_account_to_the_account_page(client, sdr, acme):
+    LeadFactory(
+        contact=ContactFactory(account=acme),
+        stage=Stage.MQL,
+        sla_due_at=timezone.now() + dt.timedelta(hours=2),
+    )
+    LeadFactory(
+        contact=ContactFactory(account=None),
+        stage=Stage.MQL,
+        sla_due_at=timezone.now() + dt.timedelta(hours=3),
+    )
+    client.force_login(sdr)
+
+    html = client.get(reverse("qualification:queue")).content.decode()
+
+    assert f'<a class="account-link" {account_link(acme)}>Acme Logistics</a>' in html
+    assert html.count('class="account-link"') == 1  # the lead without an account: no link
+
+
+def test_the_lead_list_row_links_its_account_to_the_account_page(client, manager, acme):
+    LeadFactory(contact=ContactFactory(account=acme))
+    client.force_login(manager)
+
+    html = client.get(reverse("qualification:lead-list")).content.decode()
+
+    assert f"<a {account_link(acme)}>Acme Logistics</a>" in html
