@@ -24,6 +24,15 @@ TIMELINE_LIMIT = 50
 HISTORY_LIMIT = 30
 # Changes the history table does not show: the fields people never set by hand.
 HISTORY_HIDDEN = frozenset({"created_at", "updated_at"})
+# The history says what the page says, not the field's name ("Icp tier").
+HISTORY_LABELS = {
+    "employee_count": "Employees",
+    "annual_revenue": "Revenue",
+    "icp_tier": "ICP tier",
+    "icp_reasons": "ICP reasons",
+    "icp_confirmed_at": "ICP confirmed",
+    "icp_confirmed_by": "ICP confirmed by",
+}
 
 
 def load_account(pk: int) -> Account:
@@ -118,7 +127,9 @@ def _history(account: Account) -> list[HistoryEntry]:
                 model_field = Account._meta.get_field(change.field)
                 changes.append(
                     Change(
-                        label=str(model_field.verbose_name).capitalize(),
+                        label=HISTORY_LABELS.get(
+                            change.field, str(model_field.verbose_name).capitalize()
+                        ),
                         old=_shown(model_field, older, change.old),
                         new=_shown(model_field, newer, change.new),
                     )

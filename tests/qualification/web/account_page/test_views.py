@@ -94,7 +94,7 @@ def test_it_shows_the_firmographics_owner_and_icp_tier_with_its_reasons(client, 
 
     for shown in ("acme-logistics.example", "https://acme-logistics.example/", "Logistics"):
         assert shown in html
-    assert "1200" in html and "48,000,000.00" in html and "UK North" in html
+    assert "1,200" in html and "48,000,000.00" in html and "UK North" in html
     assert "Customer" in html and "London" in html
     assert "Industry is logistics (+30)" in html and "1,000+ employees (+25)" in html
     assert f"by {ae.get_full_name()}" in html
@@ -231,13 +231,17 @@ def test_the_history_shows_each_change_newest_first_with_who_and_what(client, ae
     acme._history_user = ae
     acme._change_reason = "Annual report"
     acme.save()
+    acme.icp_tier, acme._change_reason = "B", "Tiered by hand"
+    acme.save()
     client.force_login(ae)
 
     html = client.get(page(acme)).content.decode()
 
     history = html[html.index('id="account-history-heading"') :]
+    assert history.index("Changed: Tiered by hand") < history.index("Changed: Annual report")
+    assert "ICP tier: Tier A → Tier B" in history
     assert history.index("Changed: Annual report") < history.index("Created")
-    assert "Employee count: 1200 → 1500" in history
+    assert "Employees: 1200 → 1500" in history
     assert ae.get_full_name() in history
 
 
@@ -328,5 +332,14 @@ def test_the_lead_list_row_links_its_account_to_the_account_page(client, manager
     client.force_login(manager)
 
     html = client.get(reverse("qualification:lead-list")).content.decode()
+
+    assert f"<a {account_link(acme)}>Acme Logistics</a>" in html
+
+
+def test_the_review_boards_borderline_rows_link_their_account(client, manager, acme):
+    LeadFactory(contact=ContactFactory(account=acme), stage=Stage.NEW, manual_review=True)
+    client.force_login(manager)
+
+    html = client.get(reverse("review:borderline-leads")).content.decode()
 
     assert f"<a {account_link(acme)}>Acme Logistics</a>" in html
