@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import BuyingGroupRole, Contact, IcpTier
 from accounts.normalize import email_kind, normalize_email, title_to_persona
+from accounts.personas import Function, Seniority
 from qualification.lifecycle.evidence import has_text
 from qualification.models import (
     Activity,
@@ -352,7 +353,7 @@ def frameworks_for_page() -> list[Framework]:
 # Warnings and red flags ---------------------------------------------------------------------------
 
 HIGH_POWER_ROLES = {BuyingGroupRole.Role.ECONOMIC_BUYER, BuyingGroupRole.Role.DECISION_MAKER}
-HIGH_POWER_SENIORITY = {"c_level", "vp"}
+HIGH_POWER_SENIORITY = {Seniority.C_LEVEL, Seniority.VP}
 # Checklist items that hold the pain, across the seeded frameworks and any that reuse the keys.
 PAIN_ITEM_KEYS = {"need", "pain", "identify_pain", "challenges", "challenge", "pains"}
 VAGUE_PAIN_MIN_CHARS = 25
@@ -370,19 +371,111 @@ class Flag:
     message: str
 
 
-def buying_group_warnings(mapped: Iterable[BuyingGroupRole]) -> list[Flag]:
+@dataclass(frozen=True)
+class Suggestion:
+    """A person at the account who is in no buying group, and the seat their title points to."""
+
+    contact: Contact
+    role: str
+
+    @property
+    def role_label(self) -> str:
+        return BuyingGroupRole.Role(self.role).label
+
+    @property
+    def message(self) -> str:
+        who = f"{self.contact}, {self.contact.title}" if self.contact.title else str(self.contact)
+        return f"{who}, is at this account but in no buying group: {self.role_label.lower()}?"
+
+
+_SENIOR = {Seniority.C_LEVEL, Seniority.VP, Seniority.DIRECTOR}
+# The seats a title can point to, the one a deal most needs filled first.
+SEAT_PRIORITY = (
+    BuyingGroupRole.Role.ECONOMIC_BUYER,
+    BuyingGroupRole.Role.DECISION_MAKER,
+    BuyingGroupRole.Role.TECHNICAL_EVALUATOR,
+    BuyingGroupRole.Role.PROCUREMENT,
+    BuyingGroupRole.Role.INFLUENCER,
+)
+_PROCUREMENT_WORDS = re.compile(r"procure|purchas|sourcing", re.IGNORECASE)
+
+
+def _seat_for(contact: Contact) -> str | None:
+    """The buying-group seat a person's persona suggests, or None (the title says too little)."""
+    function, seniority = contact.persona_function, contact.persona_seniority
+    Role = BuyingGroupRole.Role
+    if function == Function.FINANCE and seniority in _SENIOR:
+        return Role.ECONOMIC_BUYER
+    if _PROCUREMENT_WORDS.search(contact.title or ""):
+        return Role.PROCUREMENT
+    if seniority in HIGH_POWER_SENIORITY or function == Function.EXECUTIVE:
+        return Role.DECISION_MAKER
+    if function == Function.IT_ENGINEERING and seniority != Seniority.STUDENT:
+        return Role.TECHNICAL_EVALUATOR
+    if seniority in (Seniority.DIRECTOR, Seniority.MANAGER):
+        return Role.INFLUENCER
+    return None
+
+
+def stakeholder_suggestions(
+    *, mapped: Iterable[BuyingGroupRole], contacts: Iterable[Contact]
+) -> list[Suggestion]:
+    """Who is missing from the buying group: the account's known people who hold no seat, each
+    with the seat their persona points to. Seats nobody holds yet come first (an economic buyer
+    before a second influencer), then by the contacts' order. Reads nothing."""
+    mapped = list(mapped)
+    seated = {role.contact_id for role in mapped}
+    held = {role.role for role in mapped}
+    suggestions = [
+        Suggestion(contact, seat)
+        for contact in contacts
+        if contact.pk not in seated and (seat := _seat_for(contact)) is not None
+    ]
+    return sorted(
+        suggestions,
+        key=lambda suggestion: (suggestion.role in held, SEAT_PRIORITY.index(suggestion.role)),
+    )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How well the buying group covers an account: who is missing, and the warnings."""
+
+    suggestions: list[Suggestion]
+    warnings: list[Flag]
+
+
+def coverage(*, mapped: Iterable[BuyingGroupRole], contacts: Iterable[Contact]) -> Coverage:
+    mapped = list(mapped)
+    suggestions = stakeholder_suggestions(mapped=mapped, contacts=contacts)
+    return Coverage(suggestions, buying_group_warnings(mapped, suggestions=suggestions))
+
+
+def buying_group_warnings(
+    mapped: Iterable[BuyingGroupRole], *, suggestions: Sequence[Suggestion] = ()
+) -> list[Flag]:
+    """Single-threaded, no economic buyer: each naming who could close the gap, if anyone."""
     mapped = list(mapped)
     warnings = []
+    no_buyer = not any(role.role == BuyingGroupRole.Role.ECONOMIC_BUYER for role in mapped)
+    buyer = next((s for s in suggestions if s.role == BuyingGroupRole.Role.ECONOMIC_BUYER), None)
     if len({role.contact_id for role in mapped}) < 2:
-        warnings.append(
-            Flag(
-                "single_threaded",
-                "Single-threaded: fewer than two people are mapped in the buying group.",
-            )
-        )
-    if not any(role.role == BuyingGroupRole.Role.ECONOMIC_BUYER for role in mapped):
-        warnings.append(Flag("no_economic_buyer", "No economic buyer is identified yet."))
+        text = "Single-threaded: fewer than two people are mapped in the buying group."
+        # Name someone the economic-buyer warning below does not already name.
+        other = next((s for s in suggestions if not (no_buyer and s is buyer)), None)
+        if other is not None:
+            text += f" {_sentence(other.message)}"
+        warnings.append(Flag("single_threaded", text))
+    if no_buyer:
+        text = "No economic buyer is identified yet."
+        if buyer is not None:
+            text += f" {_sentence(buyer.message)}"
+        warnings.append(Flag("no_economic_buyer", text))
     return warnings
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def red_flags(

@@ -118,6 +118,26 @@ def test_typing_in_an_answer_puts_its_line_on_top_of_the_history(
     expect(page.locator("#answer-history-rows tr")).to_have_count(before + 1)
 
 
+def test_a_suggested_stakeholder_is_mapped_in_one_click(page: Page, live_server, log_in, ae_lead):
+    ae, lead = ae_lead
+    cfo = ContactFactory(
+        account=lead.account,
+        first_name="Dana",
+        last_name="Whitley",
+        title="CFO",
+        persona_function="finance",
+        persona_seniority="c_level",
+    )
+    log_in(page, ae)
+    page.goto(f"/leads/{lead.pk}/")
+    warning = page.locator('[data-warning="no_economic_buyer"]')
+    expect(warning).to_contain_text("Dana Whitley, CFO, is at this account")
+    page.get_by_role("button", name="Map as economic buyer for Dana Whitley").click()
+    expect(page.locator("#buying-group table")).to_contain_text("Dana Whitley")
+    expect(warning).to_have_count(0)
+    assert BuyingGroupRole.objects.get(contact=cfo).role == "economic_buyer"
+
+
 def test_a_refused_promotion_names_what_is_missing_in_place(
     page: Page, live_server, log_in, ae_lead
 ):

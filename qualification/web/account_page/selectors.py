@@ -163,7 +163,7 @@ class AccountPage:
             "open_leads": sum(1 for lead in self.leads if lead.is_open),
             "mapped": self.mapped,
             "seats": _seats(self.mapped),
-            "group_warnings": discovery.buying_group_warnings(self.mapped),
+            **_coverage(self.mapped, [row.contact for row in self.contacts]),
             "timeline": self.timeline,
             "timeline_truncated": self.timeline_truncated,
             "history": self.history,
@@ -199,3 +199,9 @@ def account_page(*, account: Account, user: AbstractBaseUser) -> AccountPage:
         timeline_truncated=len(timeline) > TIMELINE_LIMIT,
         history=_history(account),
     )
+
+
+def _coverage(mapped: list[BuyingGroupRole], contacts: list[Contact]) -> dict:
+    """Who is missing from the buying group, and the warnings that name them."""
+    found = discovery.coverage(mapped=mapped, contacts=contacts)
+    return {"suggestions": found.suggestions, "group_warnings": found.warnings}

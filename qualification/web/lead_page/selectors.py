@@ -176,7 +176,7 @@ class LeadPage:
             "contacts": self.contacts,
             "group_form": group_form or BuyingGroupForm(contacts=self.contacts),
             "sentiments": BuyingGroupRole.Sentiment.choices,
-            "group_warnings": discovery.buying_group_warnings(self.mapped),
+            **_coverage(self.mapped, self.contacts),
             "flags": self.flags,
             "answer_history": self.answer_history,
             "actions": self._actions(transition_form),
@@ -432,7 +432,7 @@ class BuyingGroupFragment:
             "contacts": self.contacts,
             "group_form": group_form or BuyingGroupForm(contacts=self.contacts),
             "sentiments": BuyingGroupRole.Sentiment.choices,
-            "group_warnings": discovery.buying_group_warnings(self.mapped),
+            **_coverage(self.mapped, self.contacts),
             **self.live.as_context(),
         }
 
@@ -442,3 +442,9 @@ def buying_group_fragment(*, lead: Lead, user: AbstractBaseUser) -> BuyingGroupF
     mapped, contacts = discovery.buying_group(lead)
     live = _live(lead, user, framework=None, mapped=mapped, has_notes=lead.discovery_notes.exists())
     return BuyingGroupFragment(lead=lead, mapped=mapped, contacts=contacts, live=live)
+
+
+def _coverage(mapped: list[BuyingGroupRole], contacts: list[Contact]) -> dict:
+    """Who is missing from the buying group, and the warnings that name them."""
+    found = discovery.coverage(mapped=mapped, contacts=contacts)
+    return {"suggestions": found.suggestions, "group_warnings": found.warnings}

@@ -6,6 +6,7 @@ import pytest
 
 from accounts import roles
 from accounts.models import BuyingGroupRole, Contact, IcpTier
+from accounts.normalize import title_to_persona
 from qualification.discovery import services as discovery
 from qualification.models import (
     Activity,
@@ -414,3 +415,82 @@ def test_buying_group_roles_use_the_account_contacts(ae):
     BuyingGroupRoleFactory(contact=lead.contact)
     mapped, contacts = discovery.buying_group(lead)
     assert mapped[0].contact is contacts[0]
+
+
+# Stakeholders to map ------------------------------------------------------------------------------
+
+
+def _person(pk: int, title: str) -> Contact:
+    function, seniority = title_to_persona(title)
+    name = (title.split() or ["Sam"])[0]
+    return Contact(
+        pk=pk,
+        first_name=name,
+        last_name="Doe",
+        title=title,
+        persona_function=function,
+        persona_seniority=seniority,
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "seat"),
+    [
+        ("CFO", Role.ECONOMIC_BUYER),
+        ("VP Finance", Role.ECONOMIC_BUYER),
+        ("Finance Director", Role.ECONOMIC_BUYER),
+        ("Chief Revenue Officer", Role.DECISION_MAKER),
+        ("CEO & Founder", Role.DECISION_MAKER),
+        ("Procurement Manager", Role.PROCUREMENT),
+        ("Head of Purchasing", Role.PROCUREMENT),
+        ("Chief Procurement Officer", Role.PROCUREMENT),
+        ("Senior Software Engineer", Role.TECHNICAL_EVALUATOR),
+        ("Marketing Manager", Role.INFLUENCER),
+    ],
+)
+def test_a_title_points_to_a_seat(title, seat):
+    [suggestion] = discovery.stakeholder_suggestions(mapped=[], contacts=[_person(1, title)])
+    assert suggestion.role == seat
+
+
+@pytest.mark.parametrize("title", ["Analyst", "Student", "", "Intern"])
+def test_a_title_that_says_too_little_suggests_nobody(title):
+    assert discovery.stakeholder_suggestions(mapped=[], contacts=[_person(1, title)]) == []
+
+
+def test_only_people_in_no_buying_group_are_suggested_and_empty_seats_come_first():
+    cfo, cto, marketer = _person(1, "CFO"), _person(2, "CTO"), _person(3, "Marketing Manager")
+    champion = BuyingGroupRole(contact_id=3, contact=marketer, role=Role.CHAMPION)
+    decider = BuyingGroupRole(contact_id=9, contact=_person(9, "COO"), role=Role.DECISION_MAKER)
+    suggestions = discovery.stakeholder_suggestions(
+        mapped=[champion, decider], contacts=[cto, marketer, cfo]
+    )
+    # The CTO's decision-maker seat is taken; the economic buyer's is not.
+    assert [(s.contact.pk, s.role) for s in suggestions] == [
+        (1, Role.ECONOMIC_BUYER),
+        (2, Role.DECISION_MAKER),
+    ]
+
+
+def test_the_warnings_name_who_could_close_the_gap():
+    cfo = _person(1, "CFO")
+    cfo.first_name, cfo.last_name = "Dana", "Whitley"
+    champion = _role(2, Role.CHAMPION)
+    found = discovery.coverage(mapped=[champion], contacts=[cfo, champion.contact])
+    messages = {flag.key: flag.message for flag in found.warnings}
+    expected = "Dana Whitley, CFO, is at this account but in no buying group: economic buyer?"
+    assert messages["no_economic_buyer"] == f"No economic buyer is identified yet. {expected}"
+    # The single-thread warning does not say the same name twice: nobody else is suggested.
+    assert messages["single_threaded"] == (
+        "Single-threaded: fewer than two people are mapped in the buying group."
+    )
+    cto = _person(3, "CTO")
+    cto.first_name = "Ravi"
+    found = discovery.coverage(mapped=[champion], contacts=[cto, cfo, champion.contact])
+    assert [s.contact.pk for s in found.suggestions] == [1, 3]  # the economic buyer first
+    assert found.warnings[0].message.endswith(
+        "Ravi Doe, CTO, is at this account but in no buying group: decision maker?"
+    )
+    assert discovery.coverage(mapped=[champion], contacts=[champion.contact]).warnings[
+        1
+    ].message == ("No economic buyer is identified yet.")

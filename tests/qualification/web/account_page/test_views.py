@@ -173,6 +173,25 @@ def test_it_warns_when_the_account_is_single_threaded_without_an_economic_buyer(
     assert 'data-warning="no_economic_buyer"' in html
 
 
+def test_the_coverage_suggests_who_to_map_in_the_empty_seat(client, ae, acme):
+    BuyingGroupRoleFactory(contact=ContactFactory(account=acme), role=Role.CHAMPION)
+    cfo = ContactFactory(
+        account=acme,
+        first_name="Dana",
+        last_name="Whitley",
+        title="CFO",
+        persona_function="finance",
+        persona_seniority="c_level",
+    )
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    seat = re.search(r'<tr data-seat="economic_buyer">.*?</tr>', html, re.S).group(0)
+    assert f'data-suggestion="{cfo.pk}-economic_buyer"' in seat and "Dana Whitley" in seat
+    assert "Dana Whitley, CFO, is at this account but in no buying group: economic buyer?" in html
+
+
 def test_a_covered_buying_group_raises_no_warning_and_shows_who_holds_each_role(client, ae, acme):
     BuyingGroupRoleFactory(
         contact=ContactFactory(account=acme, first_name="Cara"), role=Role.CHAMPION

@@ -746,3 +746,41 @@ def test_a_lead_not_scored_yet_says_so(client, manager):
     lead = LeadFactory(intent_score=0, scored_at=None)
     client.force_login(manager)
     assert "the score has not been computed" in client.get(page(lead)).content.decode()
+
+
+def test_a_stakeholder_to_map_is_suggested_and_mapped_in_one_click(client, ae):
+    client.force_login(ae)
+    lead = sal(ae)
+    cfo = ContactFactory(
+        account=lead.account,
+        first_name="Dana",
+        last_name="Whitley",
+        title="CFO",
+        persona_function="finance",
+        persona_seniority="c_level",
+    )
+    html = client.get(page(lead)).content.decode()
+    assert "Dana Whitley, CFO, is at this account but in no buying group: economic buyer?" in html
+    assert f'data-suggestion="{cfo.pk}-economic_buyer"' in html
+
+    response = client.post(
+        reverse("qualification:map-role", args=[lead.pk]),
+        {"contact": str(cfo.pk), "role": Role.ECONOMIC_BUYER, "sentiment": "unknown"},
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    role = BuyingGroupRole.objects.get(contact=cfo)
+    assert (role.role, role.sentiment) == (Role.ECONOMIC_BUYER, "unknown")
+    assert f'data-suggestion="{cfo.pk}-' not in response.content.decode()
+    assert 'data-warning="no_economic_buyer"' not in response.content.decode()
+
+
+def test_a_reader_sees_the_suggestions_without_the_map_button(client, ae, marketing):
+    lead = sal(ae)
+    ContactFactory(
+        account=lead.account, title="CFO", persona_function="finance", persona_seniority="c_level"
+    )
+    client.force_login(marketing)
+    html = client.get(page(lead)).content.decode()
+    assert "Stakeholders to map" in html and "Map as economic buyer" not in html
