@@ -32,6 +32,8 @@ NAVIGATION = (QUEUE, LEAD_LIST, BOARD, METRICS, IMPORTS)
 # What some roles may do on pages others may also open.
 IMPORT_UPLOAD_ROLES = (MARKETING, REVOPS)
 LEAD_WRITE_ROLES = (AE, SDR, MANAGER)
+# Who may open lead and account pages, and so what the header search may show.
+RECORD_READ_ROLES = (SDR, AE, MANAGER, REVOPS, MARKETING)
 REVIEW_SESSION_ROLES = (MANAGER, REVOPS, SDR, MARKETING)
 
 # Where a user starts: the first role they hold, in this order, decides. RevOps staff start in

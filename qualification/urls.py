@@ -5,6 +5,7 @@ from qualification.web.imports import views as import_views
 from qualification.web.lead_list import views
 from qualification.web.lead_page import views as lead_views
 from qualification.web.queue import views as queue_views
+from qualification.web.search import views as search_views
 
 app_name = "qualification"
 
@@ -32,6 +33,7 @@ urlpatterns = [
     # Beside Django's auth URLs under accounts/ (login/, password_change/...): an id never
     # collides with their words.
     path("accounts/<int:pk>/", account_views.account_detail, name="account-detail"),
+    path("search/", search_views.search, name="search"),
     path("imports/", import_views.import_list, name="import-list"),
     path("imports/new/", import_views.import_new, name="import-new"),
     path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),

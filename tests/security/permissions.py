@@ -74,6 +74,8 @@ PERMISSIONS: dict[str, Rule] = {
     "qualification:move-lead": Rule(WORKERS, method="POST", ok=POST_OK),
     # Accounts: everyone reads (read-only).
     "qualification:account-detail": Rule(ALL),
+    # Search: everyone, over what they may open (a query naming one record redirects to it).
+    "qualification:search": Rule(ALL),
     "review:borderline-leads": Rule(roles_(roles.MANAGER, roles.REVOPS, roles.MARKETING)),
     # Imports: Marketing and RevOps upload; Managers read.
     "qualification:import-list": Rule(IMPORT_READERS),
