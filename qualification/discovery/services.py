@@ -280,19 +280,11 @@ def pick_framework(
     return frameworks[0]
 
 
-def checklist_rows(lead: Lead, framework: Framework) -> list[tuple[FrameworkItem, ChecklistAnswer]]:
-    """Each item of `framework` with the lead's answer (an unsaved blank one when none yet), in
-    two queries however many items."""
-    return rows_of(
-        framework,
-        ChecklistAnswer.objects.filter(checklist__lead=lead, checklist__framework=framework),
-    )
-
-
 def rows_of(
     framework: Framework, answers: Iterable[ChecklistAnswer]
 ) -> list[tuple[FrameworkItem, ChecklistAnswer]]:
-    """`checklist_rows` from answers loaded already (the framework's items prefetched)."""
+    """Each item of `framework` with the lead's answer among `answers` (an unsaved blank one
+    when none yet), from what the page loaded (the framework's items prefetched)."""
     by_item = {answer.item_id: answer for answer in answers}
     rows = []
     for item in framework.items.all():
