@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import fields
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -248,3 +249,74 @@ def _confirm_icp(lead: Lead, actor: Actor, now: dt.datetime) -> None:
     if not isinstance(actor, Automation):
         account._history_user = actor
     account.save(update_fields=["icp_confirmed_at", "icp_confirmed_by", "updated_at"])
+
+
+# Not a row of the table: an undo does not decide anything about the lead, it takes back a
+# decision (a merge), so it restores the stage and timers as they were instead of setting new
+# ones. The audit row carries this name; people read it as "Undo merge".
+UNDO_MERGE = "undo-merge"
+
+# What an undo may put back on a lead: the stage and what travels with it.
+RESTORABLE_FIELDS = frozenset(
+    {"stage", "stage_entered_at", "sla_due_at", "first_touch_at", "manual_review"}
+    | {
+        f"{name}_id" if name in {"owner", "reason_code", "duplicate_of"} else name
+        for name in LEAD_FIELDS
+    }
+)
+
+
+def undo_transition(
+    *,
+    lead: Lead,
+    transition: StageTransition,
+    restore: dict,
+    actor: AbstractBaseUser,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> StageTransition:
+    """Take back `transition`, the last move of `lead`, putting `restore` (field attname to the
+    value it had before that move) back on the lead, with an audit row and a history reason.
+
+    Refused (TransitionRefused, nothing written) when the lead moved again since: only the
+    latest move can be taken back, or a later decision would be erased with it."""
+    unknown = set(restore) - RESTORABLE_FIELDS
+    if unknown:
+        raise ValueError(f"undo_transition cannot restore {sorted(unknown)}")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Lead.objects.select_for_update(of=("self",)).get(pk=lead.pk)
+        last = locked.transitions.select_related("actor").order_by("-occurred_at", "-pk").first()
+        if last is None or last.pk != transition.pk or locked.stage != transition.to_stage:
+            mover = last.acted_by if last else "someone else"
+            raise TransitionRefused(
+                {
+                    NON_FIELD: [
+                        f"lead #{lead.pk} was moved to {Stage(locked.stage).label} by {mover} "
+                        "since: only its latest move can be taken back"
+                    ]
+                }
+            )
+        from_stage = locked.stage
+        from_stage_entered_at = locked.stage_entered_at or now
+        for attname, value in restore.items():
+            setattr(locked, attname, value)
+        locked._change_reason = f"Undo merge: {Stage(from_stage).label} → " + (
+            f"{Stage(locked.stage).label}: {reason}"
+        )
+        locked._history_date = now
+        locked._history_user = actor
+        locked.save()
+        record = StageTransition.objects.create(
+            lead=locked,
+            from_stage=from_stage,
+            to_stage=locked.stage,
+            name=UNDO_MERGE,
+            actor=actor,
+            occurred_at=now,
+            from_stage_entered_at=from_stage_entered_at,
+            note=reason,
+            evidence={"undoes": transition.pk},
+        )
+    lead.refresh_from_db()
+    return record

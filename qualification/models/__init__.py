@@ -15,6 +15,11 @@ from qualification.models.discovery import (  # noqa: F401
     Framework,
     FrameworkItem,
 )
+from qualification.models.duplicates import (  # noqa: F401
+    DuplicateCandidate,
+    DuplicateCandidateQuerySet,
+    DuplicateMerge,
+)
 from qualification.models.history import (  # noqa: F401
     REJECTIONS,
     SlaBreachNotice,
