@@ -524,11 +524,11 @@ def undo_merge(
                 )
                 continue
             row = rows[(entry["model"], entry["pk"])]
-            if entry["model"] == "qualification.lead" and "last_activity_at" in before:
-                if state(row, ["last_activity_at"]) != {
-                    "last_activity_at": entry["after"]["last_activity_at"]
-                }:
-                    del before["last_activity_at"]  # an activity came since: keep its time
+            came_since = state(row, ["last_activity_at"]).get("last_activity_at") != entry[
+                "after"
+            ].get("last_activity_at")
+            if "last_activity_at" in before and came_since:
+                del before["last_activity_at"]  # an activity came since: keep its time
             for attname, value in before.items():
                 setattr(row, attname, value)
             row._change_reason = why
