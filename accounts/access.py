@@ -27,7 +27,8 @@ LEAD_LIST = Page("Leads", "qualification:lead-list", (AE, SDR, MANAGER, REVOPS, 
 BOARD = Page("Review board", "review:borderline-leads", (MANAGER, REVOPS, MARKETING))
 METRICS = Page("Metrics", "review:metrics", (MANAGER, MARKETING, REVOPS))
 IMPORTS = Page("Imports", "qualification:import-list", (MARKETING, REVOPS, MANAGER))
-NAVIGATION = (QUEUE, LEAD_LIST, BOARD, METRICS, IMPORTS)
+DUPLICATES = Page("Duplicates", "qualification:duplicates", (SDR, MANAGER, REVOPS))
+NAVIGATION = (QUEUE, LEAD_LIST, DUPLICATES, BOARD, METRICS, IMPORTS)
 
 # What some roles may do on pages others may also open.
 IMPORT_UPLOAD_ROLES = (MARKETING, REVOPS)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from qualification.web.account_page import views as account_views
+from qualification.web.duplicates import views as duplicate_views
 from qualification.web.imports import views as import_views
 from qualification.web.lead_list import views
 from qualification.web.lead_page import views as lead_views
@@ -34,6 +35,12 @@ urlpatterns = [
     # collides with their words.
     path("accounts/<int:pk>/", account_views.account_detail, name="account-detail"),
     path("search/", search_views.search, name="search"),
+    path("duplicates/", duplicate_views.duplicate_list, name="duplicates"),
+    path("duplicates/<int:pk>/", duplicate_views.duplicate_pair, name="duplicate-pair"),
+    path("duplicates/<int:pk>/merge/", duplicate_views.merge_pair, name="merge-pair"),
+    path("duplicates/<int:pk>/not-duplicate/", duplicate_views.not_duplicate, name="not-duplicate"),
+    path("duplicates/merges/<int:pk>/", duplicate_views.merge_detail, name="duplicate-merge"),
+    path("duplicates/merges/<int:pk>/undo/", duplicate_views.undo, name="undo-merge"),
     path("imports/", import_views.import_list, name="import-list"),
     path("imports/new/", import_views.import_new, name="import-new"),
     path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),

@@ -149,3 +149,27 @@ def mark_not_duplicate(
 
 def _name(user: AbstractBaseUser) -> str:
     return user.get_full_name() or user.get_username()
+
+
+def open_candidates_of(lead_ids) -> dict[int, list[tuple[DuplicateCandidate, Lead]]]:
+    """Each lead's open pairs with the other lead loaded (contact, segment, owner), in one
+    query, for the lead page and the queue's "possible duplicate of …"."""
+    lead_ids = list(lead_ids)
+    found: dict[int, list[tuple[DuplicateCandidate, Lead]]] = {pk: [] for pk in lead_ids}
+    if not lead_ids:
+        return found
+    rows = (
+        DuplicateCandidate.objects.open()
+        .involving(lead_ids)
+        .select_related(
+            *(f"lead_a__{name}" for name in ("contact", "segment", "owner")),
+            *(f"lead_b__{name}" for name in ("contact", "segment", "owner")),
+        )
+        .order_by("-score", "pk")
+    )
+    for row in rows:
+        if row.lead_a_id in found:
+            found[row.lead_a_id].append((row, row.lead_b))
+        if row.lead_b_id in found:
+            found[row.lead_b_id].append((row, row.lead_a))
+    return found

@@ -76,6 +76,14 @@ PERMISSIONS: dict[str, Rule] = {
     "qualification:account-detail": Rule(ALL),
     # Search: everyone, over what they may open (a query naming one record redirects to it).
     "qualification:search": Rule(ALL),
+    # Duplicates: SDRs review the pairs in their queue or owned by them, managers and RevOps
+    # all; the engine decides whether the merge's move of the lead is theirs to make.
+    "qualification:duplicates": Rule(QUEUE),
+    "qualification:duplicate-pair": Rule(QUEUE),
+    "qualification:merge-pair": Rule(QUEUE, method="POST", ok=POST_OK),
+    "qualification:not-duplicate": Rule(QUEUE, method="POST", ok=POST_OK),
+    "qualification:duplicate-merge": Rule(QUEUE),
+    "qualification:undo-merge": Rule(QUEUE, method="POST", ok=POST_OK),
     "review:borderline-leads": Rule(roles_(roles.MANAGER, roles.REVOPS, roles.MARKETING)),
     # Imports: Marketing and RevOps upload; Managers read.
     "qualification:import-list": Rule(IMPORT_READERS),

@@ -19,7 +19,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts import roles
-from qualification.models import FrameworkItem, ImportJob, Stage
+from qualification.duplicates.candidates import Pair, record_candidates
+from qualification.duplicates.merge import merge_leads
+from qualification.models import DuplicateCandidate, FrameworkItem, ImportJob, Stage
 from review.models import ReviewItem, ReviewSession, RuleChangeProposal
 from tests.factories import (
     AccountFactory,
@@ -116,7 +118,22 @@ def world(db):
         rationale="Borderline leads convert.",
         proposed_by=users[roles.MANAGER],
     )
+    # A pair every reviewer sees (an MQL in the SDR's queue), and a merge of two leads the SDR
+    # owns, made by the manager.
+    twin = LeadFactory(contact__account=account, segment=segment, stage=Stage.MQL)
+    record_candidates([Pair(lead.pk, twin.pk, 80, [{"key": "name", "value": "walk"}])])
+    candidate = DuplicateCandidate.objects.get()
+    kept = LeadFactory(account=account, segment=segment, stage=Stage.SAL, owner=users[roles.SDR])
+    folded = LeadFactory(
+        contact=kept.contact, segment=segment, stage=Stage.SAL, owner=users[roles.SDR]
+    )
+    merge = merge_leads(survivor=kept, merged=folded, actor=users[roles.MANAGER], reason="walk")
     pks = {
+        "qualification:duplicate-pair": {"pk": candidate.pk},
+        "qualification:merge-pair": {"pk": candidate.pk},
+        "qualification:not-duplicate": {"pk": candidate.pk},
+        "qualification:duplicate-merge": {"pk": merge.pk},
+        "qualification:undo-merge": {"pk": merge.pk},
         "qualification:accept-lead": {"pk": lead.pk},
         "qualification:reject-lead": {"pk": lead.pk},
         "qualification:lead-detail": {"pk": lead.pk},
