@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import BuyingGroupRole, Contact
 from qualification.discovery import services as discovery
+from qualification.duplicates.candidates import may_review, open_candidates_of
 from qualification.lifecycle.engine import unmet_requirements
 from qualification.lifecycle.requirements import LeadChecklist, LeadFacts, lead_checklists
 from qualification.lifecycle.scope import scope_refusal
@@ -29,6 +30,7 @@ from qualification.models import (
     Activity,
     ChecklistAnswer,
     DiscoveryNote,
+    DuplicateCandidate,
     Framework,
     FrameworkItem,
     Lead,
@@ -148,6 +150,8 @@ class LeadPage:
     outside_scope: str | None  # why an SDR who works this MQL may not accept or reject it
     reason_codes: list[ReasonCode]
     survivors: list[Lead]  # for the duplicate picker, when a move asks for one
+    duplicates: list[tuple[DuplicateCandidate, Lead]]  # open pairs, each with the other lead
+    may_review_duplicates: bool
 
     def as_context(
         self,
@@ -181,6 +185,8 @@ class LeadPage:
             "answer_history": self.answer_history,
             "actions": self._actions(transition_form),
             "outside_scope": self.outside_scope,
+            "duplicates": self.duplicates,
+            "may_review_duplicates": self.may_review_duplicates,
         }
 
     def _actions(self, bound: TransitionForm | None) -> list[dict]:
@@ -261,6 +267,8 @@ def lead_page(*, lead: Lead, user: AbstractBaseUser, framework_key: str | None =
         outside_scope=refusal if can_work and not moves else None,
         reason_codes=list(ReasonCode.objects.filter(active=True).order_by("position", "pk")),
         survivors=survivors,
+        duplicates=open_candidates_of([lead.pk])[lead.pk],
+        may_review_duplicates=may_review(user=user),
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 
+from qualification.duplicates.candidates import open_candidates_of
 from qualification.lifecycle.scope import QueueScope
 from qualification.models import Lead
 from qualification.web.queue.filters import QueueFilter
@@ -56,4 +57,16 @@ def queue_page(
     match_count = page.paginator.count
     if focus_lead is not None and filters.qs.filter(pk=focus_lead.pk).exists():
         match_count += 1
+    page.object_list = list(page.object_list)
+    _with_possible_duplicates([*page.object_list, *([focus_lead] if focus_lead else [])])
     return QueuePage(counters=counters, page=page, match_count=match_count, focus_lead=focus_lead)
+
+
+def _with_possible_duplicates(leads: list[Lead]) -> None:
+    """Each row's open duplicate pairs ("possible duplicate of Sven Hartmann (SAL, Tom)"), in
+    one query for the page."""
+    if not leads:
+        return
+    found = open_candidates_of(lead.pk for lead in leads)
+    for lead in leads:
+        lead.possible_duplicates = found.get(lead.pk, [])

@@ -528,7 +528,7 @@ def test_the_page_runs_as_many_queries_for_200_mqls_as_for_10(client, core, role
     many = queries()
 
     assert many == few
-    assert many == 11  # pinned: session, user, counters, filters, page, owners…
+    assert many == 12  # pinned: session, user, counters, filters, page, owners, duplicates…
 
 
 # The SLA clock as the queue shows it ---------------------------------------------------------
