@@ -205,8 +205,23 @@ class MergePage:
             "merge": self.merge,
             "blockers": self.blockers,
             "taken": taken,
-            "moved": sorted(self.merge.moved.items()),
+            "moved": [_counted(count, name) for name, count in sorted(self.merge.moved.items())],
         }
+
+
+_SINGULAR = {
+    "activities": "activity",
+    "notes": "note",
+    "checklists": "checklist",
+    "answers": "answer",
+    "buying-group roles": "buying-group role",
+    "answers kept on the merged lead": "answer kept on the merged lead",
+    "roles kept on the merged contact": "role kept on the merged contact",
+}
+
+
+def _counted(count: int, name: str) -> str:
+    return f"{count} {_SINGULAR.get(name, name) if count == 1 else name}"
 
 
 def merge_page(*, merge: DuplicateMerge) -> MergePage:

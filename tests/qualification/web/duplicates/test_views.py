@@ -143,7 +143,7 @@ def test_merging_from_the_pair_page_moves_the_rows_and_opens_the_merge(client, s
     assert Activity.objects.get().lead == kept
     page = client.get(response["Location"]).text
     assert "Undo merge" in page
-    assert "1 activities" in page and "1 notes" in page
+    assert "1 activity, 1 note" in page
     assert "Email, Phone" in page
 
 
@@ -155,7 +155,7 @@ def test_a_refused_merge_shows_the_error_beside_its_field_and_keeps_the_input(cl
         {"survivor": kept.pk, "take_phone": kept.pk, "reason": ""},
     )
     assert response.status_code == 422
-    assert 'id="reason-error">say why these are the same lead' in response.text
+    assert 'id="reason-error">Say why these are the same lead' in response.text
     # What was chosen stays chosen: the survivor's phone (empty), not the default.
     assert f'name="take_phone" value="{kept.pk}" id="id_take_phone_0" checked>' in response.text
     assert not DuplicateMerge.objects.exists()
