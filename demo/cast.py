@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from accounts import roles
+from accounts.domains import add_domain
 from accounts.models import Account, Contact, IcpTier
 from accounts.normalize import email_kind, title_to_persona
 from demo.data import (
@@ -83,7 +84,6 @@ def create_accounts(demo: Demo) -> None:
         per_head = REVENUE_PER_HEAD.get(industry, 160_000) * rng.uniform(0.7, 1.3)
         account = Account(
             name=name,
-            domain=domain,
             industry=industry,
             employee_count=employees,
             annual_revenue=Decimal(round(employees * per_head, -5)),
@@ -109,6 +109,7 @@ def create_accounts(demo: Demo) -> None:
         account._change_reason = "Demo data: imported from the CRM"
         account._history_date = account.created_at
         account.save()
+        add_domain(account=account, domain=domain, primary=True, reason=account._change_reason)
         demo.accounts.append(account)
         demo.members[account.pk] = []
 

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.domains import add_domain
 from accounts.models import Account, BuyingGroupRole, Contact, IcpTier
 from qualification.models import (
     Activity,
@@ -63,6 +64,15 @@ class AccountFactory(factory.django.DjangoModelFactory):
     employee_count = 250
     country = "GB"
     icp_tier = IcpTier.A
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # As the import writes one: the account with its domain, and that domain as its primary
+        # AccountDomain (the mirror then agrees and writes nothing more).
+        account = super()._create(model_class, *args, **kwargs)
+        if account.domain:
+            add_domain(account=account, domain=account.domain, primary=True, reason="Test")
+        return account
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

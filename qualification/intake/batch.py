@@ -13,6 +13,7 @@ import datetime as dt
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from accounts.domains import new_primaries
 from accounts.models import Account, Contact
 from qualification.intake import pg_copy as bulk
 from qualification.intake.decide import Decision, decide, point
@@ -103,6 +104,8 @@ def _take_batch(
     decisions = []
     for row in rows:
         decision = decide(row, lookups)
+        if decision.outcome != Outcome.REFUSED and row.phone_problem:
+            decision.message = "; ".join(filter(None, [decision.message, row.phone_problem]))
         if decision.outcome != Outcome.REFUSED:
             lookups.remember(decision)
             pending.add(decision)
@@ -199,6 +202,8 @@ class PendingWrites:
     def apply(self) -> None:
         """Write everything in dependency order; saved parents give children their ids."""
         bulk.insert(self.new_accounts, history=True, history_user=self.actor)
+        primaries = new_primaries(self.new_accounts, reason=f"Created by import from {self.source_system}")
+        bulk.insert(primaries, history=True, history_user=self.actor)
         bulk.insert(self.new_contacts, history=True, history_user=self.actor)
         bulk.insert(self.new_leads, history=True, history_user=self.actor)
         bulk.insert(self.transitions)

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from accounts.models import Account, Contact
+from accounts.models import Account, AccountDomain, Contact
 from qualification.lifecycle.evidence import Automation
 from qualification.models import IcpRule, IcpSettings, Lead, Segment
 
@@ -175,9 +175,11 @@ def load_lookups(
     if emails:
         for values in Contact.objects.filter(email__in=emails).values(*_CONTACT_WITH_ACCOUNT):
             lookups.contacts_by_email[values["email"]] = found.contact(values, "", "account__")
-    if domains:
-        for values in Account.objects.filter(domain__in=domains).values(*ACCOUNT_COLUMNS):
-            lookups.accounts_by_domain[values["domain"]] = found.account(values, "")
+    if domains:  # any of the account's domains, not only its primary
+        for values in AccountDomain.objects.filter(domain__in=domains).values(
+            "domain", *(f"account__{column}" for column in ACCOUNT_COLUMNS)
+        ):
+            lookups.accounts_by_domain[values["domain"]] = found.account(values, "account__")
     for account in found.accounts.values():  # a contact's account is found by its domain too
         if account.domain:
             lookups.accounts_by_domain.setdefault(account.domain, account)

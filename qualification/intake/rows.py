@@ -11,10 +11,12 @@ from accounts.normalize import (
     display_company_name,
     domain_from_email,
     email_kind,
+    is_company_domain,
     is_valid_domain,
     is_valid_email,
     normalize_domain,
     normalize_email,
+    normalize_phone,
 )
 from qualification.intake.vocabulary import (
     ANSWER_LIMIT,
@@ -78,6 +80,7 @@ class CleanRow:
     title: str
     phone: str
     country: str
+    phone_problem: str
     domain: str
     company: str
     industry: str
@@ -145,7 +148,9 @@ def clean(row: LeadRow, *, reasons: ReasonCodes, default_source: str) -> CleanRo
         **vars(stage),
         source=map_source(texts["source"], default_source),
         do_not_contact=wants_no_contact(texts, reason_text=stage.reason_text),
-        answers=keep_answers(row, texts, domain=company.domain, target_stage=stage.target_stage),
+        answers=keep_answers(
+            row, texts, domain=company.domain, target_stage=stage.target_stage, person=person
+        ),
         activities=row.activities,
     )
 
@@ -165,8 +170,9 @@ class Person:
     first_name: str
     last_name: str
     title: str
-    phone: str
+    phone: str  # E.164, or "" when what was typed is no phone number (phone_problem says so)
     country: str
+    phone_problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -225,8 +231,9 @@ def identify(texts: dict[str, str]) -> Identity:
 
 
 def place_company(texts: dict[str, str], *, identity: Identity) -> Company:
-    """The company's domain comes from a work email, else from the website; a personal
-    mailbox's domain (gmail.com) is nobody's company."""
+    """The company's domain comes from a work email, else from the website, reduced to the
+    registered domain (eu.acme.co.uk → acme.co.uk); a free or throwaway mailbox's domain
+    (gmail.com, mailinator.com) is nobody's company, as an email or as a website."""
     website = texts["website"]
     work = identity.email_kind == "work"
     domain = domain_from_email(identity.email) if work else ""
@@ -234,6 +241,8 @@ def place_company(texts: dict[str, str], *, identity: Identity) -> Company:
         domain = normalize_domain(website)
         if not is_valid_domain(domain):
             raise RowRefused({"website": [f"“{website}” is not a website or domain"]})
+        if not is_company_domain(domain):
+            domain = ""
     employees = parse_number(texts["employees"])
     return Company(
         domain=domain,
@@ -248,12 +257,23 @@ def name_person(texts: dict[str, str]) -> Person:
     first, last = texts["first_name"], texts["last_name"]
     if not (first or last) and texts["full_name"]:
         first, _, last = texts["full_name"].partition(" ")
+    country = map_country(texts["country"], texts["timezone"])
+    # Stored in E.164, read with the person's country for numbers typed without +. A number
+    # that does not read is kept off the contact (a stored phone is always dialable and found
+    # by search however it is typed), kept in the lead's answers as typed, and the row says so.
+    typed = texts["phone"]
+    phone = normalize_phone(typed, country)
+    problem = ""
+    if typed and not phone:
+        where = f" for {country}" if country else " (no country to read it by)"
+        problem = f"phone “{typed}” is not a phone number{where}; kept in the answers only"
     return Person(
         first_name=first[:100],
         last_name=last[:100],
         title=texts["title"],
-        phone=texts["phone"],
-        country=map_country(texts["country"], texts["timezone"]),
+        phone=phone,
+        country=country,
+        phone_problem=problem,
     )
 
 
@@ -285,7 +305,12 @@ def read_stage(texts: dict[str, str], *, reasons: ReasonCodes) -> StageInFile:
 
 
 def keep_answers(
-    row: LeadRow, texts: dict[str, str], *, domain: str, target_stage: str
+    row: LeadRow,
+    texts: dict[str, str],
+    *,
+    domain: str,
+    target_stage: str,
+    person: Person | None = None,
 ) -> dict[str, str]:
     """The file's other columns, bounded, plus what it said that we have no field for."""
     answers = {
@@ -299,6 +324,8 @@ def keep_answers(
         answers["Source in source system"] = texts["source"]
     if texts["company"] and not domain:
         answers["Company"] = texts["company"]
+    if person is not None and person.phone_problem:
+        answers["Phone as typed"] = texts["phone"]
     if texts["disqualify_reason"] and target_stage == Stage.NEW:
         answers["Reason in source system"] = texts["disqualify_reason"]
     return answers

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
+
+import pycountry
 
 from qualification.models import (
     Source,
@@ -42,55 +45,45 @@ ANSWER_LIMIT = 500
 MAX_ANSWERS = 30
 
 
-COUNTRIES = {
-    "united states": "US",
-    "usa": "US",
-    "us": "US",
-    "united states of america": "US",
-    "united kingdom": "GB",
+# What people call a country that ISO 3166 names otherwise; pycountry knows the rest (names,
+# official names, alpha-2 and alpha-3 codes).
+COUNTRY_ALIASES = {
     "uk": "GB",
+    "u.k.": "GB",
     "great britain": "GB",
+    "britain": "GB",
     "england": "GB",
-    "gb": "GB",
-    "india": "IN",
-    "canada": "CA",
-    "australia": "AU",
-    "germany": "DE",
-    "france": "FR",
-    "netherlands": "NL",
-    "ireland": "IE",
-    "spain": "ES",
-    "italy": "IT",
-    "sweden": "SE",
-    "denmark": "DK",
-    "norway": "NO",
-    "finland": "FI",
-    "singapore": "SG",
-    "hong kong": "HK",
-    "united arab emirates": "AE",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "usa": "US",
+    "u.s.": "US",
+    "u.s.a.": "US",
+    "america": "US",
+    "united states of america": "US",
     "uae": "AE",
-    "saudi arabia": "SA",
-    "qatar": "QA",
-    "bahrain": "BH",
-    "oman": "OM",
-    "kuwait": "KW",
-    "south africa": "ZA",
-    "nigeria": "NG",
-    "kenya": "KE",
-    "brazil": "BR",
-    "mexico": "MX",
-    "japan": "JP",
-    "china": "CN",
+    "deutschland": "DE",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "españa": "ES",
+    "espana": "ES",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "österreich": "AT",
+    "osterreich": "AT",
+    "italia": "IT",
+    "brasil": "BR",
     "russia": "RU",
-    "belarus": "BY",
+    "south korea": "KR",
+    "korea": "KR",
+    "north korea": "KP",
     "iran": "IR",
-    "new zealand": "NZ",
-    "switzerland": "CH",
-    "austria": "AT",
-    "belgium": "BE",
-    "poland": "PL",
-    "portugal": "PT",
-    "israel": "IL",
+    "vietnam": "VN",
+    "taiwan": "TW",
+    "czech republic": "CZ",
+    "turkey": "TR",
+    "ivory coast": "CI",
+    "hong kong sar": "HK",
 }
 
 
@@ -216,11 +209,22 @@ def map_source(text: str, default: str) -> str:
 
 
 def map_country(text: str, timezone_text: str = "") -> str:
+    """ISO 3166 alpha-2 for a country as people write it (`Germany`, `DEU`, `UK`,
+    `Deutschland`); "" for what names no country. With no country, a US time zone says US."""
     lowered = " ".join(text.strip().lower().split())
-    if len(lowered) == 2 and lowered.isalpha():
-        return lowered.upper()
-    if lowered in COUNTRIES:
-        return COUNTRIES[lowered]
-    if not lowered and timezone_text.strip().lower() in US_TIME_ZONES:
-        return "US"
-    return ""
+    if not lowered:
+        return "US" if timezone_text.strip().lower() in US_TIME_ZONES else ""
+    return _country_code(lowered)
+
+
+@functools.cache  # exact look-ups only: pycountry's fuzzy search is far too slow per row
+def _country_code(lowered: str) -> str:
+    if lowered in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[lowered]
+    try:
+        country = pycountry.countries.lookup(lowered)
+    except LookupError:
+        country = None
+    if country is None and lowered.startswith("the "):
+        return _country_code(lowered[4:])
+    return country.alpha_2 if country is not None else ""

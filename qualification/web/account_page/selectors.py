@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 
-from accounts.models import Account, BuyingGroupRole, Contact
+from accounts.models import Account, AccountDomain, BuyingGroupRole, Contact
 from qualification.discovery import services as discovery
 from qualification.models import Activity, Lead
 
@@ -32,12 +32,17 @@ HISTORY_LABELS = {
     "icp_reasons": "ICP reasons",
     "icp_confirmed_at": "ICP confirmed",
     "icp_confirmed_by": "ICP confirmed by",
+    "domain": "Primary domain",
+    "parent": "Parent account",
 }
 
 
 def load_account(pk: int) -> Account:
-    """The account with its owner and whoever confirmed its tier, in one query (404 if none)."""
-    return get_object_or_404(Account.objects.select_related("owner", "icp_confirmed_by"), pk=pk)
+    """The account with its owner, whoever confirmed its tier and its parent, in one query (404
+    if none)."""
+    return get_object_or_404(
+        Account.objects.select_related("owner", "icp_confirmed_by", "parent"), pk=pk
+    )
 
 
 # The contacts and the coverage of the buying group -------------------------------------------
@@ -98,7 +103,11 @@ def _shown(model_field: models.Field, row: models.Model, value: object) -> str:
     joined, nothing as a dash."""
     if isinstance(model_field, models.ForeignKey):
         related = getattr(row, model_field.name, None)
-        return (related.get_full_name() or related.get_username()) if related else "—"
+        if related is None:
+            return "—"
+        if isinstance(related, Account):
+            return related.name
+        return related.get_full_name() or related.get_username()
     if value in (None, "", []):
         return "—"
     if model_field.choices:
@@ -115,7 +124,7 @@ def _history(account: Account) -> list[HistoryEntry]:
     before it: one query (one row more than shown, the base of the oldest shown change)."""
     rows = list(
         Account.history.filter(id=account.pk)
-        .select_related("history_user", "owner", "icp_confirmed_by")
+        .select_related("history_user", "owner", "icp_confirmed_by", "parent")
         .order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1]
     )
     entries = []
@@ -152,6 +161,8 @@ class AccountPage:
     timeline: list[Activity]  # as shown, at most TIMELINE_LIMIT
     timeline_truncated: bool
     history: list[HistoryEntry]
+    domains: list[AccountDomain]  # the primary first
+    children: list[Account]  # the accounts that roll up to this one, by name
 
     def as_context(self) -> dict:
         return {
@@ -167,12 +178,15 @@ class AccountPage:
             "timeline": self.timeline,
             "timeline_truncated": self.timeline_truncated,
             "history": self.history,
+            "domains": self.domains,
+            "children": self.children,
         }
 
 
 def account_page(*, account: Account, user: AbstractBaseUser) -> AccountPage:
-    """Everything the account page shows, in six queries whatever the number of contacts,
-    leads, roles, activities or history rows (`load_account` gives `account`)."""
+    """Everything the account page shows, in eight queries whatever the number of contacts,
+    leads, roles, activities, history rows, domains or child accounts (`load_account` gives
+    `account`, with its parent)."""
     contacts = _contacts(account)
     mapped = discovery.account_roles(account_id=account.pk, contacts=contacts)
     leads = list(
@@ -198,6 +212,8 @@ def account_page(*, account: Account, user: AbstractBaseUser) -> AccountPage:
         timeline=timeline[:TIMELINE_LIMIT],
         timeline_truncated=len(timeline) > TIMELINE_LIMIT,
         history=_history(account),
+        domains=list(AccountDomain.objects.filter(account=account).order_by("-is_primary", "domain")),
+        children=list(Account.objects.filter(parent=account).order_by("name", "pk")),
     )
 
 

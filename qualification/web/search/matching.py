@@ -19,6 +19,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Concat, Greatest
 
 from accounts.models import Account, Contact
+from accounts.normalize import normalize_phone
 
 MAX_TOKENS = 3
 # The SQLite prefilter: how many letters of each word must appear as typed, and how many rows
@@ -39,6 +40,18 @@ def looks_like_phone(query: str) -> bool:
     return sum(char.isdigit() for char in query) >= PHONE_DIGITS and not re.search(
         r"[a-z@]", query.lower()
     )
+
+
+def phone_digits(query: str) -> str:
+    """What a typed phone number must appear as in a stored E.164 number (`+442079460000`):
+    `+44 20 7946 0000` and `0044 20 7946 0000` as their E.164, a national number (`020 7946
+    0000`, `(415) 555-0100`) as its digits without the trunk 0, so any format finds it."""
+    text = query.strip()
+    if text.startswith(("+", "00")):
+        e164 = normalize_phone("+" + text.lstrip("+")[2:] if text.startswith("00") else text)
+        if e164:
+            return e164
+    return re.sub(r"\D", "", text).lstrip("0")
 
 
 def on_postgresql() -> bool:
@@ -78,12 +91,13 @@ def accounts_like(accounts: QuerySet[Account], *, query: str, limit: int) -> lis
 
 def contacts_like(contacts: QuerySet[Contact], *, query: str, limit: int) -> list[Contact]:
     """People whose name, email or phone is close to `query`, best first. On PostgreSQL every
-    word must match a name or the email; a number is looked for in the phone as typed."""
+    word must match a name or the email; a number is looked for in the stored E.164 phone,
+    however it was typed (phone_digits)."""
     if not on_postgresql():
         return _contacts_like_on_sqlite(contacts, query=query, limit=limit)
     condition = Q()
     if looks_like_phone(query):
-        condition = Q(phone__contains=query.strip())
+        condition = Q(phone__contains=phone_digits(query))
     else:
         for word in tokens(query):
             condition &= (
@@ -108,7 +122,7 @@ def contacts_like(contacts: QuerySet[Contact], *, query: str, limit: int) -> lis
 def _contacts_like_on_sqlite(contacts: QuerySet[Contact], *, query: str, limit: int) -> list:
     """The demo's people: rows sharing a few letters of any word, ranked by difflib."""
     if looks_like_phone(query):
-        return list(contacts.filter(phone__contains=query.strip()).order_by("pk")[:limit])
+        return list(contacts.filter(phone__contains=phone_digits(query)).order_by("pk")[:limit])
     words = tokens(query)
     if not words:
         return []

@@ -105,14 +105,6 @@ def _lead_number(query: str) -> int | None:
     return int(matched.group(1) or matched.group(2)) if matched else None
 
 
-def _hosts(query: str) -> list[str]:
-    """The domains a pasted website may belong to, longest first: `eu.shop.acme.co.uk` may be
-    `shop.acme.co.uk`'s or `acme.co.uk`'s (never the bare suffix `co.uk`'s, having no account)."""
-    host = normalize_domain(query)
-    labels = host.split(".")
-    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
-
-
 def _exact_record(scope: Scope, query: str) -> str | None:
     """The page of the one record `query` names: `#123`, a person's email, an account's domain."""
     if query.startswith("#"):
@@ -130,11 +122,16 @@ def _exact_record(scope: Scope, query: str) -> str | None:
         )
         return reverse("qualification:lead-detail", args=[lead_id]) if lead_id else None
     if WEBSITE.match(query):
-        hosts = _hosts(query)
-        found = dict(scope.accounts.filter(domain__in=hosts).values_list("domain", "pk"))
-        for host in hosts:  # the longest domain with an account wins
-            if host in found:
-                return reverse("qualification:account-detail", args=[found[host]])
+        # Any of an account's domains, by the registered domain: `eu.shop.acme.co.uk` is
+        # acme.co.uk's (the Public Suffix List knows co.uk is nobody's).
+        domain = normalize_domain(query)
+        account_id = (
+            scope.accounts.filter(domains__domain=domain).values_list("pk", flat=True).first()
+            if domain
+            else None
+        )
+        if account_id is not None:
+            return reverse("qualification:account-detail", args=[account_id])
     return None
 
 

@@ -162,7 +162,7 @@ class TestKnownPeople:
     def test_a_known_contact_with_no_lead_in_the_segment_gets_one(self, lookups):
         contact = with_person(lookups, lead=False, first_name="Ann")
 
-        decision = decide(row(email="ann@acme.io", first_name="Annie", phone="+44 1"), lookups)
+        decision = decide(row(email="ann@acme.io", first_name="Annie", phone="+44 20 7946 0000"), lookups)
 
         assert (decision.outcome, decision.message) == (
             Outcome.CREATED,
@@ -172,7 +172,7 @@ class TestKnownPeople:
         assert decision.new_lead.new.contact_id == 20
         assert decision.new_lead.new.account_id == 10
         assert decision.new_lead.new.fit_tier == IcpTier.B  # the account's tier
-        assert decision.contact_fills == {"phone": "+44 1"}  # the name is never overwritten
+        assert decision.contact_fills == {"phone": "+442079460000"}  # the name is never overwritten
 
     def test_a_known_lead_takes_the_rows_blanks_answers_and_activities(self, lookups):
         lead = with_person(lookups, first_name="Ann")

@@ -238,13 +238,15 @@ class TestMappingAndDedupe:
         assert outcomes(job) == (1, 0, 0, 0)  # first lead for this contact in the segment
         assert job.rows.get().message == "new lead for a contact we already had"
 
-        again = import_bytes(b"Email,Phone,Country\nann@acme.io,+44 1,United Kingdom\n", segment)
+        again = import_bytes(
+            b"Email,Phone,Country\nann@acme.io,020 7946 0999,United Kingdom\n", segment
+        )
 
         row = again.rows.get()
         assert row.outcome == ImportRow.Outcome.MERGED
         assert row.message.startswith("merged into lead ") and row.message.endswith("country")
         contact.refresh_from_db()
-        assert (contact.phone, contact.country) == ("+44 20 7946 0000", "GB")
+        assert (contact.phone, contact.country) == ("+442079460000", "GB")  # E.164
         assert Lead.objects.filter(contact=contact).count() == 1
         merged = contact.history.order_by("-history_id").first()
         assert (merged.history_type, merged.history_change_reason) == (
@@ -252,7 +254,7 @@ class TestMappingAndDedupe:
             "Merged from import test",
         )
         assert (merged.phone, merged.country, merged.email) == (
-            "+44 20 7946 0000",
+            "+442079460000",
             "GB",
             contact.email,
         )

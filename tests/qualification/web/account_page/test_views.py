@@ -9,6 +9,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from accounts import roles
+from accounts.domains import add_domain
 from accounts.models import Account, BuyingGroupRole, Contact
 from qualification.models import Activity, Stage
 from tests.factories import (
@@ -278,8 +279,12 @@ def test_the_page_carries_no_inline_script(client, ae, acme):
 def busy_account(*, size: int) -> Account:
     """An account with `size` contacts, each with a lead, an activity and a buying-group role,
     and `size` changes in its history."""
-    account = AccountFactory(owner=UserFactory(), icp_confirmed_by=UserFactory())
+    account = AccountFactory(
+        owner=UserFactory(), icp_confirmed_by=UserFactory(), parent=AccountFactory()
+    )
     for n in range(size):
+        add_domain(account=account, domain=f"busy-{n}.example", reason="Test")
+        AccountFactory(parent=account)
         lead = LeadFactory(
             contact=ContactFactory(account=account), stage=Stage.SAL, owner=UserFactory()
         )
@@ -298,10 +303,10 @@ def test_the_account_page_runs_a_fixed_number_of_queries(
 ):
     account = busy_account(size=size)
     client.force_login(ae)
-    # session, user, roles; the account (owner, confirmer), contacts (last activity), the
-    # buying group, leads (contact, segment, owner), activities (contact, actor), history
-    # (who, owner, confirmer)
-    with django_assert_num_queries(9):
+    # session, user, roles; the account (owner, confirmer, parent), contacts (last activity),
+    # the buying group, leads (contact, segment, owner), activities (contact, actor), history
+    # (who, owner, confirmer, parent), its domains, its child accounts
+    with django_assert_num_queries(11):
         response = client.get(page(account))
     assert response.status_code == 200
 
