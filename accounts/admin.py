@@ -158,7 +158,13 @@ class ContactAdmin(HistoryAdmin):
         "do_not_contact",
         "lawful_basis",
     )
-    search_fields = ("first_name", "last_name", "email", "account__name", "account__domains__domain")
+    search_fields = (
+        "first_name",
+        "last_name",
+        "email",
+        "account__name",
+        "account__domains__domain",
+    )
     list_select_related = ("account",)
     autocomplete_fields = ("account",)
     readonly_fields = ("created_at", "updated_at")

@@ -48,12 +48,18 @@ def add_domain(
                 make_primary(account_domain=taken, actor=actor, reason=reason)
             return taken
         raise ValidationError({"domain": f"{domain} already belongs to {taken.account.name}."})
-    first = not AccountDomain.objects.filter(account=account).exists()
-    row = AccountDomain(account=account, domain=domain, is_primary=False)
+    _lock(account.pk)
+    current = AccountDomain.objects.filter(account=account, is_primary=True).first()
+    primary = primary or current is None  # the first domain is the primary
+    if primary and current is not None:
+        current.is_primary = False
+        _stamp(current, actor, reason or f"{domain} made primary")
+        current.save(update_fields=["is_primary"])
+    row = AccountDomain(account=account, domain=domain, is_primary=primary)
     _stamp(row, actor, reason or f"Domain {domain} added")
     row.save()
-    if primary or first:
-        make_primary(account_domain=row, actor=actor, reason=reason)
+    if primary:
+        mirror_primary(account=account, actor=actor, reason=reason)
     return row
 
 
@@ -86,6 +92,7 @@ def remove_domain(*, account_domain: AccountDomain, actor=None, reason: str = ""
     if account_domain.is_primary:
         successor = AccountDomain.objects.filter(account=account).order_by("created_at", "pk")
         if (row := successor.first()) is not None:
+            row.account = account
             make_primary(account_domain=row, actor=actor, reason=reason)
             return
     mirror_primary(account=account, actor=actor, reason=reason)
@@ -154,9 +161,7 @@ def account_ids_by_domain(domains: Iterable[str]) -> dict[str, int]:
     wanted = {normalize_domain(d) for d in domains} - {""}
     if not wanted:
         return {}
-    return dict(
-        AccountDomain.objects.filter(domain__in=wanted).values_list("domain", "account_id")
-    )
+    return dict(AccountDomain.objects.filter(domain__in=wanted).values_list("domain", "account_id"))
 
 
 def _lock(account_id: int) -> None:

@@ -100,7 +100,20 @@ def insert_accounts(cursor, people) -> int:
             "n_suffixes": len(SUFFIXES),
         },
     )
-    return _contiguous(cursor, "accounts_account", ACCOUNTS)
+    first = _contiguous(cursor, "accounts_account", ACCOUNTS)
+    # Each account's domain is its primary AccountDomain, as accounts.domains writes it; every
+    # tenth account has a second domain, so lookups by any domain are measured too.
+    cursor.execute(
+        """
+        INSERT INTO accounts_accountdomain (account_id, domain, is_primary, created_at)
+        SELECT id, domain, TRUE, created_at FROM accounts_account WHERE id >= %(first)s
+        UNION ALL
+        SELECT id, replace(domain, '.example', '-group.example'), FALSE, created_at
+        FROM accounts_account WHERE id >= %(first)s AND id %% 10 = 0
+        """,
+        {"first": first},
+    )
+    return first
 
 
 def insert_contacts(cursor, account_base: int) -> int:

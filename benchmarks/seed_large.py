@@ -154,6 +154,7 @@ def _seed(say) -> dict[str, float]:
     with connection.cursor() as cursor:
         for table in (
             "accounts_account",
+            "accounts_accountdomain",
             "accounts_contact",
             "qualification_lead",
             "qualification_activity",

@@ -202,7 +202,9 @@ class PendingWrites:
     def apply(self) -> None:
         """Write everything in dependency order; saved parents give children their ids."""
         bulk.insert(self.new_accounts, history=True, history_user=self.actor)
-        primaries = new_primaries(self.new_accounts, reason=f"Created by import from {self.source_system}")
+        primaries = new_primaries(
+            self.new_accounts, reason=f"Created by import from {self.source_system}"
+        )
         bulk.insert(primaries, history=True, history_user=self.actor)
         bulk.insert(self.new_contacts, history=True, history_user=self.actor)
         bulk.insert(self.new_leads, history=True, history_user=self.actor)

@@ -1,12 +1,19 @@
 import pytest
+import requests
+import tldextract
 from django.db import IntegrityError, connection, transaction
 
+from accounts import normalize
 from accounts.models import Account, Contact
 from accounts.normalize import (
+    DISPOSABLE_DOMAINS,
+    FREE_EMAIL_DOMAINS,
     domain_from_email,
     email_kind,
+    is_company_domain,
     normalize_domain,
     normalize_email,
+    normalize_phone,
     title_to_persona,
 )
 from accounts.personas import Function, Seniority, function_label
@@ -142,3 +149,107 @@ def test_every_persona_the_titles_give_is_a_choice_people_can_read():
         assert function in Function.values and seniority in Seniority.values, title
     assert function_label("it_engineering") == "IT & engineering"
     assert function_label("retired_value") == "Retired value"
+
+
+# The Public Suffix List, offline ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "registered"),
+    [
+        ("https://eu.acme.co.uk/pricing", "acme.co.uk"),
+        ("shop.example.com.au", "example.com.au"),
+        ("WWW.Acme.com", "acme.com"),
+        ("mail.eu.acme.co.jp", "acme.co.jp"),
+        ("https://investors.acme.com.br:443/", "acme.com.br"),
+        ("jane@sales.acme.co.uk", "acme.co.uk"),
+        # Fortune 500 websites as the 2017 list gives them (../shared/data).
+        ("http://www.walmart.com", "walmart.com"),
+        ("http://ir.yumchina.com", "yumchina.com"),
+        ("http://www.coca-colacompany.com", "coca-colacompany.com"),
+        ("http://www.express-scripts.com", "express-scripts.com"),
+        # A top-level name the list lacks counts as one; a suffix or an IP stays whole.
+        ("www.eu.northwind.example", "northwind.example"),
+        ("co.uk", "co.uk"),
+        ("10.1.2.3", "10.1.2.3"),
+    ],
+)
+def test_hosts_reduce_to_the_registered_domain_by_the_public_suffix_list(raw, registered):
+    assert normalize_domain(raw) == registered
+
+
+def test_the_suffix_list_is_the_shipped_snapshot_and_nothing_is_downloaded_or_cached(
+    monkeypatch, tmp_path
+):
+    # Any attempt to fetch the list would go through requests' Session.get: refuse it loudly.
+    def no_network(*args, **kwargs):
+        raise AssertionError(f"tldextract tried to download {args[1:]}")
+
+    monkeypatch.setattr(requests.Session, "get", no_network)
+    monkeypatch.setenv("TLDEXTRACT_CACHE", str(tmp_path))
+    extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    assert extractor("https://eu.acme.co.uk/x").top_domain_under_public_suffix == "acme.co.uk"
+    assert list(tmp_path.iterdir()) == []
+    # The module's own extractor is built the same way.
+    assert normalize._PSL.suffix_list_urls == ()
+    assert normalize._PSL._cache.enabled is False
+    normalize.normalize_domain.cache_clear()
+    assert normalize.normalize_domain("shop.example.com.au") == "example.com.au"
+
+
+@pytest.mark.parametrize(
+    ("email", "kind"),
+    [
+        ("ana@yahoo.co.jp", "personal"),
+        ("ana@proton.me", "personal"),
+        ("ana@gmx.de", "personal"),
+        ("x@guerrillamail.com", "disposable"),
+        ("x@yopmail.com", "disposable"),
+        ("x@10minutemail.com", "disposable"),
+        ("ana@eu.acme.co.uk", "work"),
+        ("ana@acme..com", "invalid"),
+        ("ana@acme", "invalid"),
+        ("ana @acme.com", "invalid"),
+    ],
+)
+def test_email_kind_reads_the_maintained_lists_and_the_validator(email, kind):
+    assert email_kind(email) == kind
+
+
+def test_a_disposable_domain_on_both_lists_is_disposable():
+    both = sorted(DISPOSABLE_DOMAINS & FREE_EMAIL_DOMAINS)
+    assert both  # the free list holds some throwaway inboxes: disposable is checked first
+    assert email_kind(f"x@{both[0]}") == "disposable"
+
+
+def test_free_and_disposable_domains_are_nobodys_company():
+    assert not is_company_domain("gmail.com")
+    assert not is_company_domain("https://www.mailinator.com/")
+    assert is_company_domain("eu.acme.co.uk")
+
+
+# Phones in E.164 --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "country", "e164"),
+    [
+        ("020 7946 0000", "GB", "+442079460000"),
+        ("+44 (0)20 7946 0000", "", "+442079460000"),
+        ("0044 20 7946 0000", "GB", "+442079460000"),
+        ("(415) 555-0100", "US", "+14155550100"),
+        ("415.555.0100", "us", "+14155550100"),
+        ("479-273-4000", "US", "+14792734000"),  # Walmart's, from the Fortune 500 list
+        ("030 1234567", "DE", "+49301234567"),
+        ("+91 98765 43210", "GB", "+919876543210"),  # a + wins over the country
+    ],
+)
+def test_phones_are_written_in_e164(typed, country, e164):
+    assert normalize_phone(typed, country) == e164
+
+
+@pytest.mark.parametrize(
+    ("typed", "country"), [("call me", "GB"), ("+44 1", "GB"), ("12", "US"), ("020 7946", "")]
+)
+def test_what_is_no_phone_number_gives_nothing(typed, country):
+    assert normalize_phone(typed, country) == ""

@@ -212,7 +212,9 @@ def account_page(*, account: Account, user: AbstractBaseUser) -> AccountPage:
         timeline=timeline[:TIMELINE_LIMIT],
         timeline_truncated=len(timeline) > TIMELINE_LIMIT,
         history=_history(account),
-        domains=list(AccountDomain.objects.filter(account=account).order_by("-is_primary", "domain")),
+        domains=list(
+            AccountDomain.objects.filter(account=account).order_by("-is_primary", "domain")
+        ),
         children=list(Account.objects.filter(parent=account).order_by("name", "pk")),
     )
 

@@ -162,7 +162,9 @@ class TestKnownPeople:
     def test_a_known_contact_with_no_lead_in_the_segment_gets_one(self, lookups):
         contact = with_person(lookups, lead=False, first_name="Ann")
 
-        decision = decide(row(email="ann@acme.io", first_name="Annie", phone="+44 20 7946 0000"), lookups)
+        decision = decide(
+            row(email="ann@acme.io", first_name="Annie", phone="+44 20 7946 0000"), lookups
+        )
 
         assert (decision.outcome, decision.message) == (
             Outcome.CREATED,
