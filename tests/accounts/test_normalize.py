@@ -2,6 +2,7 @@ import pytest
 import requests
 import tldextract
 from django.db import IntegrityError, connection, transaction
+from email_validator import EmailNotValidError, validate_email
 
 from accounts import normalize
 from accounts.models import Account, Contact
@@ -11,6 +12,7 @@ from accounts.normalize import (
     domain_from_email,
     email_kind,
     is_company_domain,
+    is_valid_email,
     normalize_domain,
     normalize_email,
     normalize_phone,
@@ -253,3 +255,38 @@ def test_phones_are_written_in_e164(typed, country, e164):
 )
 def test_what_is_no_phone_number_gives_nothing(typed, country):
     assert normalize_phone(typed, country) == ""
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "ana@acme.com",
+        "ana.lee+crm@eu.acme.co.uk",
+        "a-b_c@acme.io",
+        "ana@acme.test",  # a special-use name: refused by the validator, however plain the mailbox
+        "ana@acme..com",
+        "ana@-acme.com",
+        "ana@acme",
+        "ana@müller.de",
+        "ana..lee@acme.com",
+        ".ana@acme.com",
+        "ana.@acme.com",
+        '"ana lee"@acme.com',
+        "ana(comment)@acme.com",
+        "ana lee@acme.com",
+        "ännä@acme.com",
+        "x" * 64 + "@acme.com",
+        "x" * 70 + "@acme.com",
+        "ana@" + "a" * 64 + ".com",
+        "ana@" + ".".join(["a" * 60] * 4) + ".com",
+        "@acme.com",
+        "ana@",
+    ],
+)
+def test_the_plain_mailbox_shortcut_agrees_with_the_validator(email):
+    try:
+        validate_email(email, check_deliverability=False)
+        valid = True
+    except EmailNotValidError:
+        valid = False
+    assert is_valid_email(email) is valid
