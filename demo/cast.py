@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from accounts import roles
 from accounts.domains import add_domain
 from accounts.models import Account, Contact, IcpTier
-from accounts.normalize import email_kind, title_to_persona
+from accounts.normalize import email_kind, normalize_phone, title_to_persona
 from demo.data import (
     ADMIN_USER,
     COMPANIES,
@@ -161,9 +161,11 @@ def add_contact(demo: Demo, account, first: str, last: str, email: str, title: s
 
 
 def fictional_phone(rng: random.Random, country: str) -> str:
-    """Numbers from the ranges set aside for drama, so no real line is ever printed."""
+    """Numbers from the ranges set aside for drama, so no real line is ever printed; stored in
+    E.164 as intake stores them."""
     if country == "GB":
-        return f"+44 20 7946 0{rng.randint(0, 999):03d}"
+        return normalize_phone(f"020 7946 0{rng.randint(0, 999):03d}", country)
     if country in ("US", "CA"):
-        return f"+1 {rng.choice(['212', '415', '617', '416'])} 555 01{rng.randint(0, 99):02d}"
+        area = rng.choice(["212", "415", "617", "416"])
+        return normalize_phone(f"({area}) 555-01{rng.randint(0, 99):02d}", country)
     return ""
