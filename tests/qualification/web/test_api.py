@@ -250,7 +250,7 @@ class TestDedupe:
         assert again.status_code == 202
         assert again.json() == {"id": first["id"], "status": "accepted"}
         assert Lead.objects.count() == 1 and Contact.objects.count() == 1
-        assert Contact.objects.get().phone == "+44 20 7946 0000"
+        assert Contact.objects.get().phone == "+442079460000"  # stored in E.164
         assert Activity.objects.get().lead_id == first["id"]
 
     def test_a_colleague_joins_the_same_account(self, token):
