@@ -4,10 +4,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 
 from accounts.admin_base import REASON, AdminForm, HistoryAdmin, OddQueriesMixin, TabularInline
 from accounts.domains import clean_domain, save_domains
-from accounts.models import Account, AccountDomain, BuyingGroupRole, Contact
+from accounts.models import Account, AccountDomain, AccountFieldSource, BuyingGroupRole, Contact
+from accounts.provenance import mark_set_by_person
 
 # Django's own user and group pages, with the same tolerance for odd query strings as ours.
 admin.site.unregister(get_user_model())
@@ -74,6 +76,20 @@ class BuyingGroupRoleInline(TabularInline):
     extra = 0
 
 
+class AccountFieldSourceInline(TabularInline):
+    """Where each firmographic came from; an edit above makes its field "person"."""
+
+    model = AccountFieldSource
+    fields = ("field", "source", "set_by", "set_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Firmographics' sources"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Account)
 class AccountAdmin(HistoryAdmin):
     list_display = (
@@ -124,7 +140,7 @@ class AccountAdmin(HistoryAdmin):
         ),
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
-    inlines = (AccountDomainInline, BuyingGroupRoleInline)
+    inlines = (AccountDomainInline, BuyingGroupRoleInline, AccountFieldSourceInline)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not AccountDomain:
@@ -138,6 +154,13 @@ class AccountAdmin(HistoryAdmin):
             reason=form.cleaned_data.get(REASON, ""),
         )
         return None
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A person's edit always wins: enrichment never writes over a field set here.
+        mark_set_by_person(
+            account=obj, fields=form.changed_data, user=request.user, now=timezone.now()
+        )
 
 
 @admin.register(Contact)

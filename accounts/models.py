@@ -256,3 +256,47 @@ class BuyingGroupRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} — {self.get_role_display()}"
+
+
+# The account fields enrichment fills, in the order pages and messages name them.
+ENRICHED_FIELDS = ("industry", "employee_count", "annual_revenue", "country")
+# The source of a value a person set, beside the providers' names.
+PERSON = "person"
+
+
+class AccountFieldSource(models.Model):
+    """Where one firmographic field of an account got its value: an enrichment provider, or a
+    person (who then always wins). One row per account and field; a field with no row holds
+    what the lead's own form or file said, or nothing."""
+
+    class Field(models.TextChoices):
+        INDUSTRY = "industry", "Industry"
+        EMPLOYEES = "employee_count", "Employees"
+        REVENUE = "annual_revenue", "Revenue"
+        COUNTRY = "country", "Country"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="field_sources")
+    field = models.CharField(max_length=20, choices=Field.choices)
+    source = models.CharField(
+        max_length=60, help_text="The provider's name, or “person” for an edit by hand."
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "field"],
+                name="one_source_per_field",
+                violation_error_message="A field of an account has one source.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.field} from {self.source}"
+
+    @property
+    def by_person(self) -> bool:
+        return self.source == PERSON

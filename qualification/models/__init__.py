@@ -20,6 +20,12 @@ from qualification.models.duplicates import (  # noqa: F401
     DuplicateCandidateQuerySet,
     DuplicateMerge,
 )
+from qualification.models.enrichment import (  # noqa: F401
+    EnrichmentRun,
+    EnrichmentSettings,
+    FirmographicRecord,
+    WritePolicy,
+)
 from qualification.models.history import (  # noqa: F401
     REJECTIONS,
     SlaBreachNotice,

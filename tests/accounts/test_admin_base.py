@@ -15,6 +15,7 @@ from qualification.lifecycle.engine import transition_lead
 from qualification.lifecycle.evidence import Evidence
 from qualification.models import (
     Checklist,
+    EnrichmentSettings,
     Framework,
     FrameworkItem,
     IcpRule,
@@ -302,7 +303,15 @@ def test_an_empty_old_value_shows_as_a_dash_not_a_deleted_object(admin_client):
     assert "+00:00" not in page  # times as the admin shows them, not Python's repr
 
 
-SEEDED_RULES = [ReasonCode, Framework, FrameworkItem, IcpSettings, IcpRule, ScoringRule]
+SEEDED_RULES = [
+    ReasonCode,
+    Framework,
+    FrameworkItem,
+    IcpSettings,
+    IcpRule,
+    ScoringRule,
+    EnrichmentSettings,
+]
 
 
 @pytest.mark.parametrize("model", SEEDED_RULES, ids=lambda model: model.__name__)

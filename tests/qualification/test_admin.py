@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Account, BuyingGroupRole, Contact
+from accounts.models import PERSON, Account, AccountFieldSource, BuyingGroupRole, Contact
 from qualification.lifecycle.engine import transition_lead
 from qualification.lifecycle.evidence import Automation
 from qualification.models import (
@@ -15,6 +15,9 @@ from qualification.models import (
     Checklist,
     ChecklistAnswer,
     DiscoveryNote,
+    EnrichmentRun,
+    EnrichmentSettings,
+    FirmographicRecord,
     Framework,
     FrameworkItem,
     IcpRule,
@@ -129,6 +132,17 @@ def _scoring_rule() -> ScoringRule:
     )
 
 
+def _firmographic() -> FirmographicRecord:
+    n = FirmographicRecord.objects.count()
+    return FirmographicRecord.objects.create(
+        source="inc5000",
+        key=f"firm{n}.io",
+        domain=f"firm{n}.io",
+        line=n + 2,
+        loaded_at=timezone.now(),
+    )
+
+
 def _breach() -> SlaBreachNotice:
     lead = LeadFactory(stage=Stage.MQL, sla_due_at=timezone.now())
     return SlaBreachNotice.objects.create(lead=lead, stage=Stage.MQL, sla_due_at=lead.sla_due_at)
@@ -154,6 +168,9 @@ MAKERS = {
     IcpRule: _icp_rule,
     ScoringRule: _scoring_rule,
     SlaBreachNotice: _breach,
+    EnrichmentSettings: lambda: EnrichmentSettings.objects.create(),
+    FirmographicRecord: _firmographic,
+    EnrichmentRun: lambda: EnrichmentRun.objects.create(started_by=UserFactory()),
     ImportJob: _import_job,
     ImportRow: _import_row,
     IntakeSource: _intake_source,
@@ -167,6 +184,9 @@ NO_ADD_PAGE = {
     IntakeSource,
     IntakeRequest,
     IcpSettings,  # its one row is seeded
+    EnrichmentSettings,  # one row, made when first read
+    FirmographicRecord,  # load_firmographics writes them
+    EnrichmentRun,
 }
 
 
@@ -437,3 +457,23 @@ def test_the_lead_history_page_has_no_inline_style_for_the_csp_to_block(admin_cl
     assert response.status_code == 200
     assert "Mark MQL: New → MQL" in response.text
     assert 'style="' not in response.text
+
+
+# A person's edit of an account's firmographics -------------------------------------------------
+
+
+def test_an_edit_in_the_admin_marks_the_fields_it_changed_as_set_by_a_person(admin_client):
+    account = AccountFactory(industry="", employee_count=None)
+    AccountFieldSource.objects.create(
+        account=account, field="industry", source="inc5000", set_at=timezone.now()
+    )
+    url = reverse("admin:accounts_account_change", args=[account.pk])
+    data = _form_data(admin_client.get(url))
+    data.update(employee_count="40", industry="Retail", change_reason="Called them")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    sources = {s.field: s for s in AccountFieldSource.objects.filter(account=account)}
+    assert set(sources) == {"industry", "employee_count"}  # country, revenue: not touched
+    assert all(s.source == PERSON and s.set_by.username == "admin" for s in sources.values())
