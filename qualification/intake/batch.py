@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.domains import new_primaries
 from accounts.models import Account, Contact
+from qualification.enrichment.enrich import enrich_accounts
 from qualification.intake import pg_copy as bulk
 from qualification.intake.decide import Decision, decide, point
 from qualification.intake.lookups import (
@@ -225,6 +226,10 @@ class PendingWrites:
                 contact._change_reason = f"Merged from import {self.source_system}"
         bulk.update(contacts, CONTACT_UPDATES, **merged)
         bulk.update(_changed(Lead, self.lead_changes), LEAD_UPDATES, **merged)
+        # New and changed accounts are enriched as one set, before scoring copies their tiers.
+        enriched = {account.pk for account in self.new_accounts} | set(self.account_changes)
+        if enriched:
+            enrich_accounts(account_ids=enriched, now=self.now)
         touched = {lead.pk for lead in self.new_leads} | set(self.lead_changes)
         touched |= {activity.lead_id for activity in self.activities}
         if touched:
