@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from qualification.intake.import_jobs import run_import_job
+from qualification.jobs import enrich_all
 from qualification.jobs.sla_sweep import sweep_sla_breaches
 from qualification.lifecycle import notifications
 from qualification.scoring import intent as scoring
@@ -59,3 +60,10 @@ def apply_rules_after_import(lead_ids: list[int]) -> dict:
 @shared_task(name="qualification.tasks.run_import")
 def run_import(job_id: int) -> None:
     run_import_job(job_id, rules_after_batch=apply_rules_after_import.delay_on_commit)
+
+
+@shared_task(name="qualification.tasks.enrich_all_accounts")
+def enrich_all_accounts(run_id: int) -> dict:
+    """Enrich every account (or carry a stopped run on); see jobs.enrich_all."""
+    run = enrich_all.run_enrichment(run_id)
+    return {"status": run.status, "changed": run.accounts_changed}
