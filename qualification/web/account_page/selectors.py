@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 
-from accounts.models import Account, AccountDomain, BuyingGroupRole, Contact
+from accounts.models import Account, AccountDomain, AccountFieldSource, BuyingGroupRole, Contact
 from qualification.discovery import services as discovery
 from qualification.models import Activity, Lead
 
@@ -162,6 +162,7 @@ class AccountPage:
     timeline_truncated: bool
     history: list[HistoryEntry]
     domains: list[AccountDomain]  # the primary first
+    field_sources: dict[str, AccountFieldSource]  # field → where its value came from
     children: list[Account]  # the accounts that roll up to this one, by name
 
     def as_context(self) -> dict:
@@ -179,12 +180,13 @@ class AccountPage:
             "timeline_truncated": self.timeline_truncated,
             "history": self.history,
             "domains": self.domains,
+            "field_sources": self.field_sources,
             "children": self.children,
         }
 
 
 def account_page(*, account: Account, user: AbstractBaseUser) -> AccountPage:
-    """Everything the account page shows, in eight queries whatever the number of contacts,
+    """Everything the account page shows, in nine queries whatever the number of contacts,
     leads, roles, activities, history rows, domains or child accounts (`load_account` gives
     `account`, with its parent)."""
     contacts = _contacts(account)
@@ -212,6 +214,12 @@ def account_page(*, account: Account, user: AbstractBaseUser) -> AccountPage:
         timeline=timeline[:TIMELINE_LIMIT],
         timeline_truncated=len(timeline) > TIMELINE_LIMIT,
         history=_history(account),
+        field_sources={
+            source.field: source
+            for source in AccountFieldSource.objects.filter(account=account).select_related(
+                "set_by"
+            )
+        },
         domains=list(
             AccountDomain.objects.filter(account=account).order_by("-is_primary", "domain")
         ),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.domains import add_domain
-from accounts.models import Account, BuyingGroupRole, Contact
+from accounts.models import PERSON, Account, AccountFieldSource, BuyingGroupRole, Contact
 from qualification.models import Activity, Stage
 from tests.factories import (
     AccountFactory,
@@ -99,6 +99,31 @@ def test_it_shows_the_firmographics_owner_and_icp_tier_with_its_reasons(client, 
     assert "Customer" in html and "London" in html
     assert "Industry is logistics (+30)" in html and "1,000+ employees (+25)" in html
     assert f"by {ae.get_full_name()}" in html
+
+
+def facts(html: str) -> dict[str, str]:
+    """The Company box's facts: each label → its value's text, tags stripped."""
+    found = re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", html, re.S)
+    return {label: " ".join(re.sub(r"<[^>]+>", " ", value).split()) for label, value in found}
+
+
+def test_each_enriched_value_shows_a_badge_with_its_source_and_date(client, ae, acme):
+    when = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
+    AccountFieldSource.objects.create(
+        account=acme, field="employee_count", source="inc5000", set_at=when
+    )
+    AccountFieldSource.objects.create(
+        account=acme, field="industry", source=PERSON, set_by=ae, set_at=when
+    )
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    shown = facts(html)
+    assert shown["Employees"] == "1,200 enriched from inc5000, 2 Dec 2026"
+    assert shown["Industry"] == f"Logistics Set by {ae.get_full_name()}, 2 Dec 2026"
+    assert shown["Revenue"] == "EUR 48,000,000.00"  # from the lead's own data: no source
+    assert html.count('class="badge badge-enriched"') == 1
 
 
 def test_it_says_when_no_one_has_confirmed_the_tier(client, ae):
@@ -294,6 +319,10 @@ def busy_account(*, size: int) -> Account:
         account._history_user = UserFactory()
         account.owner = UserFactory()
         account.save()
+    for field in ("industry", "employee_count")[: min(size, 2)]:
+        AccountFieldSource.objects.create(
+            account=account, field=field, source=PERSON, set_by=UserFactory(), set_at=timezone.now()
+        )
     return account
 
 
@@ -305,8 +334,9 @@ def test_the_account_page_runs_a_fixed_number_of_queries(
     client.force_login(ae)
     # session, user, roles; the account (owner, confirmer, parent), contacts (last activity),
     # the buying group, leads (contact, segment, owner), activities (contact, actor), history
-    # (who, owner, confirmer, parent), its domains, its child accounts
-    with django_assert_num_queries(11):
+    # (who, owner, confirmer, parent), its domains, its child accounts, the
+    # fields' sources (who set them)
+    with django_assert_num_queries(12):
         response = client.get(page(account))
     assert response.status_code == 200
 
