@@ -103,12 +103,12 @@ def _enrich(
     provenance: list[AccountFieldSource] = []
     rules, cutoffs = None, None
     for account in accounts:
-        said = []
+        said: dict[str, list[str]] = {}  # provider → what it gave, in the fields' order
         for name, (value, provider) in offers.get(account.pk, {}).items():
             if not _may_write(account, name, value, sources.get((account.pk, name)), settings):
                 continue
             setattr(account, name, value)
-            said.append(f"{FIELD_WORDS[name]} {_shown(name, value)} from {provider}, {day}")
+            said.setdefault(provider, []).append(f"{FIELD_WORDS[name]} {_shown(name, value)}")
             provenance.append(
                 AccountFieldSource(account=account, field=name, source=provider, set_at=now)
             )
@@ -119,14 +119,16 @@ def _enrich(
         before = account.icp_tier
         fit = account_fit(account, rules=rules, cutoffs=cutoffs)
         account.icp_tier, account.icp_reasons = fit.tier, fit.reasons
-        reason = "; ".join(said)
+        reason = "; ".join(
+            f"{', '.join(gave)} from {provider}, {day}" for provider, gave in said.items()
+        )
         if before != fit.tier:
-            reason += f" → ICP tier {_tier(before)} to {_tier(fit.tier)}"
+            reason += f" → ICP tier {before} to {fit.tier}" if before else f" → ICP tier {fit.tier}"
             result.accounts_retiered += 1
         account._change_reason = f"Enriched: {reason}"
         account.updated_at = now
         changed.append(account)
-        result.fields_written += len(said)
+        result.fields_written += sum(len(gave) for gave in said.values())
         result.reasons[account.pk] = account._change_reason
     result.accounts_changed = len(changed)
     if changed:
@@ -178,7 +180,3 @@ def _shown(name: str, value) -> str:
     if name == "annual_revenue":
         return f"{value:,.0f}"
     return str(value)
-
-
-def _tier(tier: str) -> str:
-    return tier or "none"

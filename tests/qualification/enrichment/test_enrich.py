@@ -197,6 +197,10 @@ def test_the_first_provider_with_a_value_gives_each_field():
     assert account.industry == "Software"  # fortune500 has none: the next one's
     assert source_of(account, "employee_count").source == "fortune500"
     assert source_of(account, "industry").source == "inc5000"
+    assert last_reason(account).startswith(
+        "Enriched: employees 2,300,000 from fortune500, 2 Dec; industry Software from inc5000, "
+        "2 Dec"
+    )
 
 
 def test_reordering_the_providers_changes_who_gives_the_value():
@@ -263,6 +267,18 @@ def test_a_change_re_tiers_the_account_and_says_why(mid_market_rule):
     assert result.accounts_retiered == 1
     lead.refresh_from_db()
     assert lead.fit_tier == IcpTier.A  # its open leads are rescored with the new tier
+
+
+def test_a_first_tier_is_named_without_a_before(mid_market_rule):
+    account = blank_account(icp_tier="", icp_reasons=[])
+    record(employee_count=1200, industry="Software")
+    providers("inc5000")
+
+    enrich_accounts(account_ids=[account.pk], now=NOW)
+
+    assert last_reason(account) == (
+        "Enriched: industry Software, employees 1,200 from inc5000, 2 Dec → ICP tier A"
+    )
 
 
 def test_a_change_that_keeps_the_tier_still_says_what_changed(mid_market_rule):
