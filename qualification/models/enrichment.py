@@ -59,6 +59,24 @@ class EnrichmentSettings(models.Model):
     def load(cls) -> "EnrichmentSettings":
         return cls.objects.order_by("pk").first() or cls.objects.create()
 
+    def clean(self) -> None:
+        if not isinstance(self.providers, list):
+            return  # the field's validator says so
+        loaded = set(
+            FirmographicRecord.objects.filter(source__in=self.providers)
+            .values_list("source", flat=True)
+            .distinct()
+        )
+        unknown = [name for name in self.providers if name not in loaded]
+        if unknown:
+            raise ValidationError(
+                {
+                    "providers": f"“{unknown[0][:60]}” is no provider: no firmographics file "
+                    "was loaded under that name (manage.py load_firmographics FILE --source "
+                    "NAME)."
+                }
+            )
+
     def policy(self, field: str) -> str:
         return getattr(self, f"{field}_policy")
 

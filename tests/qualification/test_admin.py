@@ -477,3 +477,51 @@ def test_an_edit_in_the_admin_marks_the_fields_it_changed_as_set_by_a_person(adm
     sources = {s.field: s for s in AccountFieldSource.objects.filter(account=account)}
     assert set(sources) == {"industry", "employee_count"}  # country, revenue: not touched
     assert all(s.source == PERSON and s.set_by.username == "admin" for s in sources.values())
+
+
+# Enrichment settings ------------------------------------------------------------------------------
+
+
+def _loaded(source: str) -> None:
+    FirmographicRecord.objects.create(
+        source=source, key="acme.io", domain="acme.io", line=2, loaded_at=timezone.now()
+    )
+
+
+def test_revops_reorders_the_providers_and_the_history_says_why(client, revops):
+    _loaded("fortune500")
+    _loaded("inc5000")
+    settings = EnrichmentSettings.load()
+    url = reverse("admin:qualification_enrichmentsettings_change", args=[settings.pk])
+    client.force_login(revops)
+    data = _form_data(client.get(url))
+    data.update(
+        providers='["inc5000", "fortune500"]',
+        employee_count_policy="overwrite_own",
+        change_reason="Inc. is fresher",
+    )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    settings.refresh_from_db()
+    assert settings.providers == ["inc5000", "fortune500"]
+    assert settings.policy("employee_count") == "overwrite_own"
+    assert settings.history.order_by("-history_id").first().history_change_reason == (
+        "Inc. is fresher"
+    )
+
+
+def test_a_provider_never_loaded_is_refused_beside_the_field(admin_client):
+    _loaded("inc5000")
+    settings = EnrichmentSettings.load()
+    url = reverse("admin:qualification_enrichmentsettings_change", args=[settings.pk])
+    data = _form_data(admin_client.get(url))
+    data.update(providers='["inc5000", "dnb"]', change_reason="Try D&B")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["providers"]
+    assert "“dnb” is no provider" in errors["providers"][0]
