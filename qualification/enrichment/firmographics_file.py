@@ -333,9 +333,10 @@ def _keyed(parsed: list[_Parsed], conflicts: list[str], *, has_names: bool) -> d
     keyed: dict[str, _Parsed] = {}
     by_name_only: list[_Parsed] = [r for r in parsed if not r.report.outcome and not r.domain]
     for domain, rows in by_domain.items():
-        companies: dict[str, _Parsed] = {}  # name key → its first row
+        companies: dict[object, _Parsed] = {}  # the company → its first row
         for row in rows:
-            company = row.name_key if has_names else ""  # no names: one domain, one company
+            # A file without names tells companies apart by what it says of them.
+            company = row.name_key if has_names else _facts(row)
             first = companies.get(company)
             if first is not None:
                 row.report.outcome = Outcome.SKIPPED
@@ -347,6 +348,15 @@ def _keyed(parsed: list[_Parsed], conflicts: list[str], *, has_names: bool) -> d
         keyed[domain] = keeper
         for other in companies.values():
             if other is keeper:
+                continue
+            if not has_names:
+                other.report.outcome = Outcome.SKIPPED
+                other.report.reason = "another company on a domain already kept (no name column)"
+                other.report.repeats = keeper.report.line
+                conflicts.append(
+                    f"{domain}: kept for line {keeper.report.line} (it comes first in the file); "
+                    f"line {other.report.line} skipped, with no name to load it under"
+                )
                 continue
             why = (
                 "its name matches the domain"
@@ -374,6 +384,10 @@ def _keyed(parsed: list[_Parsed], conflicts: list[str], *, has_names: bool) -> d
     for key, row in keyed.items():
         row.report.key = key
     return keyed
+
+
+def _facts(row: _Parsed) -> tuple:
+    return (row.industry, row.employee_count, row.annual_revenue, row.country)
 
 
 def _names_domain(row: _Parsed, domain: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from django.db.models import Q
 
-from accounts.models import Account
+from accounts.models import Account, AccountDomain
 from accounts.normalize import display_company_name
 from qualification.models import EnrichmentSettings, FirmographicRecord
 
@@ -57,14 +57,23 @@ def name_key(name: str) -> str:
 
 
 def account_keys(accounts: Iterable[Account]) -> list[AccountKeys]:
-    """The keys providers look accounts up by. The one place that knows where an account's
-    domains live (today the account's own `domain`)."""
-    return [
-        AccountKeys(
-            pk=account.pk, domains=(account.domain,) if account.domain else (), name=account.name
-        )
-        for account in accounts
-    ]
+    """The keys providers look accounts up by: every domain of each account (AccountDomain, the
+    primary first; the mirrored Account.domain too, for an account with no row yet), in one
+    query. The one place that knows where an account's domains live."""
+    accounts = list(accounts)
+    found: dict[int, list[str]] = {account.pk: [] for account in accounts}
+    rows = AccountDomain.objects.filter(account_id__in=found).order_by(
+        "account_id", "-is_primary", "domain"
+    )
+    for account_id, domain in rows.values_list("account_id", "domain"):
+        found[account_id].append(domain)
+    keys = []
+    for account in accounts:
+        domains = found[account.pk]
+        if account.domain and account.domain not in domains:
+            domains.insert(0, account.domain)
+        keys.append(AccountKeys(pk=account.pk, domains=tuple(domains), name=account.name))
+    return keys
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.domains import add_domain
 from accounts.models import PERSON, Account, AccountFieldSource, IcpTier
 from accounts.provenance import mark_set_by_person
 from qualification.enrichment.enrich import enrich_accounts
@@ -236,6 +237,18 @@ def test_an_account_without_a_domain_is_found_by_its_name():
 
     account.refresh_from_db()
     assert account.employee_count == 18000
+
+
+def test_an_account_is_found_by_any_of_its_domains():
+    account = blank_account(domain="acme.io")
+    add_domain(account=account, domain="acme-group.com")
+    record(domain="acme-group.com", employee_count=1200)
+    providers("inc5000")
+
+    enrich_accounts(account_ids=[account.pk], now=NOW)
+
+    account.refresh_from_db()
+    assert account.employee_count == 1200
 
 
 def test_an_account_with_a_domain_is_not_found_by_name_alone():
