@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Left, Lower, Replace, StrIndex, Substr
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -153,6 +154,37 @@ class AccountDomain(models.Model):
         return f"{self.domain} (primary)" if self.is_primary else self.domain
 
 
+def _email_identity_sql() -> models.Expression:
+    """accounts.normalize.email_identity in SQL (the email is stored lower case): the `+tag`
+    cut from the local part, and for Gmail its dots, googlemail.com read as gmail.com. Only
+    functions PostgreSQL calls immutable (no CONCAT), so it can be a stored generated column;
+    SQLite runs the same expression."""
+    email = models.F("email")
+    at = StrIndex(email, models.Value("@"))
+    plus = StrIndex(Left(email, at), models.Value("+"))
+    untagged = models.Case(
+        models.When(
+            GreaterThan(plus, 1),
+            then=Replace(email, Substr(email, plus, at - plus), models.Value("")),
+        ),
+        default=email,
+    )
+    dotless = Replace(untagged, models.Value("."), models.Value(""))
+    gmail = Replace(
+        Replace(dotless, models.Value("@googlemailcom"), models.Value("@gmail.com")),
+        models.Value("@gmailcom"),
+        models.Value("@gmail.com"),
+    )
+    return models.Case(
+        models.When(
+            models.Q(email__endswith="@gmail.com") | models.Q(email__endswith="@googlemail.com"),
+            then=gmail,
+        ),
+        default=untagged,
+        output_field=models.CharField(max_length=254),
+    )
+
+
 class Contact(models.Model):
     class EmailKind(models.TextChoices):
         WORK = "work", "Work"
@@ -173,10 +205,18 @@ class Contact(models.Model):
     last_name = models.CharField(max_length=100, blank=True)
     email = NormalizedEmailField(max_length=254, unique=True, null=True, blank=True)
     email_kind = models.CharField(max_length=12, choices=EmailKind.choices, blank=True)
+    # The inbox the address reaches, kept by the database itself whichever path wrote the
+    # email (an import's COPY, the admin, a merge): duplicate detection's email key.
+    email_key = models.GeneratedField(
+        expression=_email_identity_sql(),
+        output_field=models.CharField(max_length=254, null=True),
+        db_persist=True,
+        db_index=True,
+    )
     title = models.CharField(max_length=200, blank=True)
     persona_function = models.CharField(max_length=40, choices=Function.choices, blank=True)
     persona_seniority = models.CharField(max_length=20, choices=Seniority.choices, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True, db_index=True)  # E.164: a detection key
     country = models.CharField(max_length=2, blank=True)
     lawful_basis = models.CharField(
         max_length=30, choices=LawfulBasis.choices, default=LawfulBasis.UNKNOWN, blank=True
@@ -185,7 +225,9 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(no_db_index=["account", "email"])
+    history = HistoricalRecords(
+        no_db_index=["account", "email", "phone"], excluded_fields=["email_key"]
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -67,6 +67,29 @@ def normalize_domain(value: str | None) -> str:
     return ".".join(host.rsplit(".", 2)[-2:])
 
 
+# Mailboxes that ignore dots in the local part: sven.hartmann@ and svenhartmann@ are one inbox.
+DOTLESS_MAILBOX_DOMAINS = ("gmail.com", "googlemail.com")
+
+
+def email_identity(email: str | None) -> str:
+    """The inbox an address reaches, for finding duplicates: lower case, a `+tag` dropped
+    (`sven+webinar@acme.com` → `sven@acme.com`, for every domain), and for Gmail the dots of
+    the local part too, googlemail.com read as gmail.com. "" when there is no address.
+
+    Contact.email_key is the same rule in SQL (a generated column, indexed); a test holds the
+    two to agreeing."""
+    email = normalize_email(email)
+    local, at, domain = email.partition("@")
+    if not at or not local:
+        return email
+    plus = local.find("+")
+    if plus > 0:
+        local = local[:plus]
+    if domain in DOTLESS_MAILBOX_DOMAINS:
+        return local.replace(".", "") + "@gmail.com"
+    return f"{local}@{domain}"
+
+
 def domain_from_email(email: str | None) -> str:
     email = normalize_email(email)
     return normalize_domain(email.rsplit("@", 1)[1]) if "@" in email else ""

@@ -17,8 +17,13 @@ def _auto_now(field: models.Field) -> bool:
 
 
 def columns(instance: models.Model) -> list[models.Field]:
-    """The row's concrete columns but its own write clock (`auto_now`), which any save moves."""
-    return [f for f in instance._meta.concrete_fields if not _auto_now(f) and not f.primary_key]
+    """The row's concrete columns but its own write clock (`auto_now`), which any save moves,
+    and the columns the database computes (Contact.email_key follows the email)."""
+    return [
+        f
+        for f in instance._meta.concrete_fields
+        if not _auto_now(f) and not f.primary_key and not f.generated
+    ]
 
 
 def dump(value):

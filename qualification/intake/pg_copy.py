@@ -44,7 +44,7 @@ def insert(
             model.objects.bulk_create(objs)
         return
 
-    fields = list(model._meta.concrete_fields)
+    fields = [f for f in model._meta.concrete_fields if not f.generated]
     for obj, pk in zip(objs, _reserve_ids(model, len(objs)), strict=True):
         obj.pk = pk
     parents = [f for f in fields if f.is_relation and f.many_to_one]
@@ -96,7 +96,7 @@ def update(
         )
         return
 
-    fields = list(model._meta.concrete_fields)
+    fields = [f for f in model._meta.concrete_fields if not f.generated]
     parents = [f for f in fields if f.is_relation and f.many_to_one]
     for obj in objs:
         _link_parents(obj, parents)
