@@ -49,7 +49,13 @@ from accounts.models import BuyingGroupRole, Contact
 from qualification.duplicates.candidates import CandidateClosed
 from qualification.duplicates.snapshot import Recorder, load, model_of, state
 from qualification.lifecycle.engine import transition_lead, undo_transition
-from qualification.lifecycle.evidence import NON_FIELD, Evidence, TransitionRefused
+from qualification.lifecycle.evidence import (
+    NON_FIELD,
+    Actor,
+    Automation,
+    Evidence,
+    TransitionRefused,
+)
 from qualification.lifecycle.ownership import set_owner
 from qualification.models import (
     OWNED_STAGES,
@@ -127,15 +133,21 @@ def duplicate_code() -> ReasonCode:
     return ReasonCode.objects.get(code="duplicate")
 
 
-def _name(user: AbstractBaseUser) -> str:
+def _name(user: Actor) -> str:
+    if isinstance(user, Automation):
+        return "duplicate detection" if user.name == DETECTION.name else user.name
     return user.get_full_name() or user.get_username()
+
+
+# The actor of the merges detection makes by itself (an identical email after folding).
+DETECTION = Automation("duplicate-detection")
 
 
 def merge_leads(
     *,
     survivor: Lead,
     merged: Lead,
-    actor: AbstractBaseUser,
+    actor: Actor,
     reason: str,
     winners: dict[str, str] | None = None,
     candidate: DuplicateCandidate | None = None,
@@ -143,8 +155,10 @@ def merge_leads(
 ) -> DuplicateMerge:
     """Merge `merged` into `survivor` as `actor` saw them (a lead moved meanwhile is refused,
     naming who moved it). Raises MergeRefused or TransitionRefused and writes nothing, or
-    returns the merge record."""
+    returns the merge record. `actor` is a person, or DETECTION for an automatic merge (the
+    merge then names the rule instead of a person)."""
     now = now or timezone.now()
+    person = None if isinstance(actor, Automation) else actor
     reason = (reason or "").strip()
     if not reason:
         raise MergeRefused({"reason": ["say why these are the same lead"]})
@@ -200,8 +214,8 @@ def merge_leads(
         recorder = Recorder()
         who = _name(actor)
         why = f"Merged lead #{fold.pk} ({fold.contact}) into this lead, by {who}: {reason}"
-        moved = _take_fields(recorder, keep, fold, chosen, actor, now, why)
-        moved |= _move_rows(recorder, keep, fold, actor, now)
+        moved = _take_fields(recorder, keep, fold, chosen, person, now, why)
+        moved |= _move_rows(recorder, keep, fold, person, now)
 
         # The merged lead: through the engine, as any duplicate rejection.
         before = state(fold)
@@ -217,6 +231,7 @@ def merge_leads(
                 note=f"Merged into lead #{keep.pk} ({keep.contact}): {reason}",
             ),
             now=now,
+            merging=True,
         )
         changed = [name for name, value in state(seen).items() if before.get(name) != value]
         recorder.record(
@@ -231,19 +246,20 @@ def merge_leads(
                 candidate,
                 {
                     "status": DuplicateCandidate.Status.MERGED,
-                    "decided_by_id": actor.pk,
+                    "decided_by_id": person.pk if person else None,
                     "decided_at": now,
                 },
                 reason=f"Merged by {who}",
                 compare="changed",
-                user=actor,
+                user=person,
                 date=now,
             )
         return DuplicateMerge.objects.create(
             candidate=candidate,
             survivor=keep,
             merged=seen,
-            merged_by=actor,
+            merged_by=person,
+            rule="" if person else actor.name,
             merged_at=now,
             reason=reason,
             winners=chosen,
@@ -265,7 +281,7 @@ def _take_fields(
     keep: Lead,
     fold: Lead,
     chosen: dict[str, str],
-    actor: AbstractBaseUser,
+    actor: AbstractBaseUser | None,
     now: dt.datetime,
     why: str,
 ) -> Counter:
@@ -317,7 +333,7 @@ def _take_fields(
 
 
 def _move_rows(
-    recorder: Recorder, keep: Lead, fold: Lead, actor: AbstractBaseUser, now: dt.datetime
+    recorder: Recorder, keep: Lead, fold: Lead, actor: AbstractBaseUser | None, now: dt.datetime
 ) -> Counter:
     moved: Counter = Counter()
     two_people = keep.contact_id != fold.contact_id

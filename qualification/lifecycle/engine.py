@@ -38,9 +38,10 @@ from qualification.models import (
 )
 
 
-def find_transition(*, lead: Lead, target: str, actor: Actor) -> Transition:
-    """The first row of the table that moves `lead` to `target` and that `actor` may use."""
-    rows = [row for row in transitions_from(lead.stage) if row.target == target]
+def find_transition(*, lead: Lead, target: str, actor: Actor, merging: bool = False) -> Transition:
+    """The first row of the table that moves `lead` to `target` and that `actor` may use
+    (with `merging`, a merge's own rows too, after the usual ones)."""
+    rows = [row for row in transitions_from(lead.stage, merging=merging) if row.target == target]
     if not rows:
         raise TransitionRefused(
             {
@@ -111,8 +112,10 @@ def transition_lead(
     actor: Actor,
     evidence: Evidence | None = None,
     now: dt.datetime | None = None,
+    merging: bool = False,
 ) -> StageTransition:
-    """Move `lead` to stage `to` if the table allows `actor` to with this `evidence`.
+    """Move `lead` to stage `to` if the table allows `actor` to with this `evidence`
+    (`merging`: the move is a merge's, which may take the merge-only rows).
 
     The caller's `lead` is what they saw: if another request moved it meanwhile, the change is
     refused naming who moved it. On success `lead` is refreshed in place. Everything written is
@@ -135,7 +138,7 @@ def transition_lead(
                     ]
                 }
             )
-        record = _apply(locked, to, actor, evidence, now)
+        record = _apply(locked, to, actor, evidence, now, merging=merging)
         locked.save()
         if evidence.icp_confirmed and locked.account_id:
             _confirm_icp(locked, actor, record.occurred_at)
@@ -164,11 +167,17 @@ def stage_new_lead(
 
 
 def _apply(
-    lead: Lead, to: str, actor: Actor, evidence: Evidence, now: dt.datetime
+    lead: Lead,
+    to: str,
+    actor: Actor,
+    evidence: Evidence,
+    now: dt.datetime,
+    *,
+    merging: bool = False,
 ) -> StageTransition:
     """Check the table and the evidence, then change `lead` in memory; refuse or return the
     (unsaved) audit row."""
-    row = find_transition(lead=lead, target=to, actor=actor)
+    row = find_transition(lead=lead, target=to, actor=actor, merging=merging)
     evidence = visible_text(evidence)
     errors = unmet_requirements(lead=lead, transition=row, actor=actor, evidence=evidence, now=now)
     if errors:

@@ -229,6 +229,13 @@ def not_a_timing_code(c: RequirementContext) -> str | None:
     return None
 
 
+def duplicate_code(c: RequirementContext) -> str | None:
+    code = c.evidence.reason_code
+    if code is None or code.code != "duplicate":
+        return "only a duplicate, merged into the lead that survives"
+    return None
+
+
 def timing_code(c: RequirementContext) -> str | None:
     """Rejecting to nurture takes a code that schedules a return (`timing`, or any code RevOps
     marks as needing a recycle date)."""

@@ -5,23 +5,33 @@ from __future__ import annotations
 from django.db.models import BooleanField, Case, Q, When
 
 from qualification.models import (
+    DuplicateCandidate,
     Lead,
     Stage,
 )
 
 
 def may_survive(lead: Lead, survivor: Lead) -> bool:
-    """Whether `lead` can be a duplicate of `survivor`: the same person, or the same account.
-    (A contact's email is unique once normalised, so the same email is the same contact.)"""
+    """Whether `lead` can be a duplicate of `survivor`: the same person (the same contact, the
+    same inbox once case, dots and +tags are folded, or the same phone), or the same account."""
     if survivor.contact_id == lead.contact_id:
         return True
-    return lead.account_id is not None and survivor.account_id == lead.account_id
+    if lead.account_id is not None and survivor.account_id == lead.account_id:
+        return True
+    mine, theirs = lead.contact, survivor.contact
+    if mine.email_key and mine.email_key == theirs.email_key:
+        return True
+    return bool(mine.phone) and mine.phone == theirs.phone
 
 
 def likely_survivors(lead: Lead, *, limit: int = 20) -> list[Lead]:
     """The leads `lead` may be a duplicate of (`may_survive`, not disqualified), for a list to
-    pick from: the same person's first (`same_person`), then the account's, newest first."""
-    related = Q(contact_id=lead.contact_id)
+    pick from: the same person's first (`same_person`: the contact, or the same inbox and
+    the open duplicate pairs detection found), then the account's, newest first."""
+    paired = DuplicateCandidate.objects.open().involving([lead.pk])
+    pair_ids = Q(pk__in=paired.values("lead_a")) | Q(pk__in=paired.values("lead_b"))
+    same_person = Q(contact_id=lead.contact_id) | pair_ids
+    related = same_person
     if lead.account_id is not None:
         related |= Q(account_id=lead.account_id)
     return list(
@@ -31,7 +41,7 @@ def likely_survivors(lead: Lead, *, limit: int = 20) -> list[Lead]:
         .select_related("contact", "segment", "owner")
         .annotate(
             same_person=Case(
-                When(contact_id=lead.contact_id, then=True),
+                When(same_person, then=True),
                 default=False,
                 output_field=BooleanField(),
             )

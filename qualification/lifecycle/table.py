@@ -12,6 +12,7 @@ from qualification.lifecycle.requirements import (
     amount,
     buying_group,
     close_date,
+    duplicate_code,
     economic_buyer,
     fit,
     framework_minimum,
@@ -52,6 +53,8 @@ class Transition:
     # requirements say which of it is needed when.
     evidence: tuple[str, ...] = ()
     requirements: tuple[Requirement, ...] = field(default=())
+    # Taken only by a merge (qualification/duplicates/merge.py), never offered as a button.
+    merge_only: bool = False
 
     def allows(self, actor: Actor, lead: Lead, *, in_scope: bool | None = None) -> bool:
         """`in_scope`: whether `scope_refusal` lets `actor` work `lead`, when the caller asked
@@ -226,6 +229,24 @@ TRANSITIONS: tuple[Transition, ...] = (
             ),
         ),
     ),
+    # RevOps reviews every duplicate pair ("SDR for their queue, RevOps for all") but works no
+    # lead: this row lets a merge disqualify the merged lead as a duplicate of its survivor,
+    # and nothing else. People with the usual rows (an SDR's reject, an owner's disqualify)
+    # take those first.
+    Transition(
+        TransitionName.MERGE_DUPLICATE,
+        "Merge as a duplicate",
+        frozenset(OPEN_STAGES),
+        Stage.DISQUALIFIED,
+        "qualification.merge_duplicate",
+        evidence=("reason_code", "note", "duplicate_of"),
+        requirements=(
+            Requirement("reason_code", "reason code “duplicate”", duplicate_code),
+            NOTE,
+            Requirement("duplicate_of", "the surviving lead, for duplicates", surviving_lead),
+        ),
+        merge_only=True,
+    ),
     Transition(
         TransitionName.REOPEN,
         "Reopen",
@@ -255,5 +276,6 @@ def evidence_of(*names: str) -> tuple[str, ...]:
     return tuple(fields)
 
 
-def transitions_from(stage: str) -> list[Transition]:
-    return [row for row in TRANSITIONS if stage in row.sources]
+def transitions_from(stage: str, *, merging: bool = False) -> list[Transition]:
+    """The rows out of `stage`; the merge-only rows only when `merging`."""
+    return [row for row in TRANSITIONS if stage in row.sources and (merging or not row.merge_only)]

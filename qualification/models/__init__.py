@@ -16,6 +16,7 @@ from qualification.models.discovery import (  # noqa: F401
     FrameworkItem,
 )
 from qualification.models.duplicates import (  # noqa: F401
+    DetectionRun,
     DuplicateCandidate,
     DuplicateCandidateQuerySet,
     DuplicateMerge,

@@ -107,7 +107,12 @@ class DuplicateMerge(models.Model):
     survivor = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="+")
     merged = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="+")
     merged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rule = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The rule that merged, if no one did (detection, for an identical email).",
     )
     merged_at = models.DateTimeField()
     reason = models.TextField()
@@ -142,6 +147,11 @@ class DuplicateMerge(models.Model):
                 violation_error_message="A lead cannot be merged into itself.",
             ),
             models.CheckConstraint(
+                condition=Q(merged_by__isnull=False) | ~Q(rule=""),
+                name="merge_by_someone_or_a_rule",
+                violation_error_message="A merge names who made it, or the rule that did.",
+            ),
+            models.CheckConstraint(
                 condition=Q(undone_at__isnull=True) | Q(undone_by__isnull=False),
                 name="merge_undone_by_someone",
                 violation_error_message="An undone merge names who undid it.",
@@ -152,5 +162,53 @@ class DuplicateMerge(models.Model):
         return f"Merge {self.pk}: lead {self.merged_id} into {self.survivor_id}"
 
     @property
+    def merged_by_name(self) -> str:
+        if self.merged_by is None:
+            return "duplicate detection (the same email)"
+        return self.merged_by.get_full_name() or self.merged_by.get_username()
+
+    @property
     def is_undone(self) -> bool:
         return self.undone_at is not None
+
+
+class DetectionRun(models.Model):
+    """One pass of the nightly duplicate detection over every live lead, in id order.
+
+    The run keeps its place (`last_lead_id`, committed with each chunk's pairs), so a run that
+    stopped (failed, or a process killed: its heartbeat goes quiet) is carried on by the next
+    one from where it was, and never left showing "running"."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    resumed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_lead_id = models.PositiveBigIntegerField(
+        default=0, help_text="Leads up to this id are checked."
+    )
+    leads_checked = models.PositiveIntegerField(default=0)
+    pairs_found = models.PositiveIntegerField(default=0)
+    candidates_created = models.PositiveIntegerField(default=0)
+    merged = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="running") | Q(finished_at__isnull=False),
+                name="detection_run_finished_dated",
+                violation_error_message="A finished run says when it finished.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Duplicate detection {self.pk} ({self.get_status_display()})"

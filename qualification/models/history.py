@@ -25,6 +25,7 @@ class TransitionName(enum.StrEnum):
     DISQUALIFY = "disqualify"
     RECYCLE = "recycle"
     REOPEN = "reopen"
+    MERGE_DUPLICATE = "merge-duplicate"
 
 
 # The SDR's two ways to turn an MQL down: what "rejections" means in metrics and sampling.

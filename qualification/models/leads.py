@@ -272,6 +272,7 @@ class Lead(models.Model):
             ("promote_opportunity", "Can promote an SQL to opportunity"),
             ("reopen_lead", "Can reopen a disqualified lead"),
             ("act_on_any_lead", "Can park or disqualify any open lead, not only owned ones"),
+            ("merge_duplicate", "Can merge a lead into its duplicate (disqualified as one)"),
         ]
         indexes = [
             models.Index(fields=["stage", "sla_due_at"], name="lead_stage_sla_idx"),

@@ -13,6 +13,7 @@ from qualification.models import (
     DiscoveryNote,
     DuplicateCandidate,
     DuplicateMerge,
+    Lead,
     Stage,
 )
 from tests.factories import (
@@ -161,19 +162,37 @@ def test_a_refused_merge_shows_the_error_beside_its_field_and_keeps_the_input(cl
     assert not DuplicateMerge.objects.exists()
 
 
+def test_revops_merges_an_mql_through_the_merge_only_row(client, sdr):
+    kept, twin, candidate = sven_twice(sdr)
+    revops = UserFactory(role=roles.REVOPS)  # RevOps reviews every pair, and may merge one
+    client.force_login(revops)
+    response = client.post(
+        pair_url(candidate, "qualification:merge-pair"),
+        {"survivor": kept.pk, "reason": "Same"},
+    )
+    assert response.status_code == 302
+    twin.refresh_from_db()
+    assert (twin.stage, twin.duplicate_of_id) == (Stage.DISQUALIFIED, kept.pk)
+    assert twin.transitions.last().name == "merge-duplicate"
+    # ... and nothing more: RevOps still may not reject or disqualify an MQL otherwise.
+    assert not revops.has_perm("qualification.reject_mql")
+    assert not revops.has_perm("qualification.act_on_any_lead")
+
+
 def test_an_engine_refusal_is_shown_and_nothing_is_written(client, manager, sdr):
     kept, twin, candidate = sven_twice(sdr)
-    revops = UserFactory(role=roles.REVOPS)  # RevOps sees every pair, but may not reject an MQL
+    Lead.objects.filter(pk=twin.pk).update(stage=Stage.NURTURE)
+    revops = UserFactory(role=roles.REVOPS)
     client.force_login(revops)
     response = client.post(
         pair_url(candidate, "qualification:merge-pair"),
         {"survivor": kept.pk, "reason": "Same"},
     )
     assert response.status_code == 422
-    assert "You may not move a lead from MQL to Disqualified" in response.text
+    assert "A lead cannot move from Nurture to Disqualified" in response.text
     assert not DuplicateMerge.objects.exists()
     twin.refresh_from_db()
-    assert twin.stage == Stage.MQL
+    assert twin.stage == Stage.NURTURE
 
 
 def test_not_a_duplicate_is_remembered(client, sdr):
