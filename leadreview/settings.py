@@ -217,6 +217,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qualification.tasks.nightly_rescore",
         "schedule": crontab(hour=2, minute=30),
     },
+    "nightly-duplicate-detection": {
+        "task": "qualification.tasks.detect_duplicates",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # Content-Security-Policy: no inline script, no CDN; everything is served from /static/.

@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 
 from accounts.admin_base import AdminForm, HistoryAdmin, HistoryAdminForm, ModelAdmin, TabularInline
 from qualification import admin_enrichment  # noqa: F401  (registers enrichment's pages)
+from qualification.duplicates.detection import detect_duplicates
 from qualification.models import (
     Activity,
     Checklist,
@@ -349,6 +350,11 @@ class LeadAdmin(LabelRelationsMixin, HistoryAdmin):
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     inlines = (StageTransitionInline,)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The one detection every path runs: a lead edited here finds its duplicates now.
+        detect_duplicates(lead_ids=[obj.pk], reason="Detection after an edit in the admin")
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True

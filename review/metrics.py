@@ -273,6 +273,7 @@ def _cohort(
             FROM {StageTransition._meta.db_table}
             WHERE occurred_at >= %(start)s
               AND to_stage IN ('mql', 'sal', 'sql', 'opportunity')
+              AND name <> 'undo-merge'
             GROUP BY lead_id
         ), notices AS (
             SELECT lead_id, MAX(sla_due_at) AS last_due
@@ -385,6 +386,7 @@ def _moves(start: dt.datetime, end: dt.datetime, dimension: str, *, in_sql: bool
                         WHEN t.to_stage = 'disqualified' THEN 'Disqualified' END AS kind
             FROM {StageTransition._meta.db_table} t {joins}
             WHERE t.occurred_at >= %(start)s AND t.occurred_at < %(end)s
+              AND t.name <> 'undo-merge'
         )
         SELECT 'stay', grp, from_stage, NULL, COUNT(*), {percentiles}
         FROM moves
@@ -414,7 +416,8 @@ def _moves(start: dt.datetime, end: dt.datetime, dimension: str, *, in_sql: bool
             cursor.execute(
                 f"SELECT {column}, t.from_stage, t.occurred_at, t.from_stage_entered_at"
                 f" FROM {StageTransition._meta.db_table} t {joins}"
-                " WHERE t.occurred_at >= %(start)s AND t.occurred_at < %(end)s",
+                " WHERE t.occurred_at >= %(start)s AND t.occurred_at < %(end)s"
+                " AND t.name <> 'undo-merge'",
                 _params(start=start, end=end),
             )
             stays: dict = {}

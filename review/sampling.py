@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from qualification.lifecycle.engine import UNDO_MERGE
 from qualification.models import OPEN_STAGES, REJECTIONS, Lead, Stage, StageTransition
 from review.models import Stratum
 
@@ -41,9 +42,10 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def came_back(*, start: dt.datetime, end: dt.datetime) -> QuerySet[StageTransition]:
     """Transitions in [start, end) that brought a disqualified lead back into play: the
     false negatives, whether reopened by a manager or later bought."""
+    # The undo of a merge takes a duplicate rejection back: no one reopened a lead.
     return StageTransition.objects.filter(
         from_stage=Stage.DISQUALIFIED, occurred_at__gte=start, occurred_at__lt=end
-    )
+    ).exclude(name=UNDO_MERGE)
 
 
 def candidates(stratum: str, *, start: dt.datetime, end: dt.datetime) -> list[tuple[int, str]]:

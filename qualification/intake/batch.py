@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.domains import new_primaries
 from accounts.models import Account, Contact
+from qualification.duplicates.detection import detect_duplicates
 from qualification.enrichment.enrich import enrich_accounts
 from qualification.intake import pg_copy as bulk
 from qualification.intake.decide import Decision, decide, point
@@ -112,7 +113,41 @@ def _take_batch(
             pending.add(decision)
         decisions.append(decision)
     pending.apply()
-    return [_result(decision) for decision in decisions]
+    results = [_result(decision) for decision in decisions]
+    # Duplicates of the batch's leads, found once for the whole batch (a few queries): the
+    # same inbox merges into the older lead, the rest wait in the duplicates review.
+    taken = {result.lead_id for result in results if result.lead_id is not None}
+    found = detect_duplicates(
+        lead_ids=taken, now=now, reason=f"Detection at intake from {source_system}"
+    )
+    merged_into = found.merged_into()
+    for result in results:
+        merge = merged_into.get(result.lead_id)
+        if merge is not None:
+            result.outcome = Outcome.MERGED
+            result.lead_id = merge.survivor_id
+            result.message = _joined(
+                f"merged into lead #{merge.survivor_id}: the same email as it once case, dots "
+                "and +tags are folded",
+                result.message,
+            )
+        elif result.lead_id is not None:
+            others = sorted(
+                {
+                    pair.lead_id if pair.other_id == result.lead_id else pair.other_id
+                    for pair in found.candidates_of(result.lead_id)
+                }
+            )
+            if others:
+                named = ", ".join(f"#{pk}" for pk in others)
+                result.message = _joined(
+                    result.message, f"possible duplicate of lead {named}: waiting in the review"
+                )
+    return results
+
+
+def _joined(*parts: str) -> str:
+    return "; ".join(part for part in parts if part)
 
 
 def _result(decision: Decision) -> RowResult:

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from qualification.intake.import_jobs import run_import_job
 from qualification.jobs import enrich_all
+from qualification.jobs.duplicates import run_nightly_detection
 from qualification.jobs.sla_sweep import sweep_sla_breaches
 from qualification.lifecycle import notifications
 from qualification.scoring import intent as scoring
@@ -67,3 +68,11 @@ def enrich_all_accounts(run_id: int) -> dict:
     """Enrich every account (or carry a stopped run on); see jobs.enrich_all."""
     run = enrich_all.run_enrichment(run_id)
     return {"status": run.status, "changed": run.accounts_changed}
+
+
+@shared_task(name="qualification.tasks.detect_duplicates")
+def detect_duplicates() -> dict:
+    """Every live lead against every other: the pairs the paths missed (an admin edit, a
+    phone typed later), carried on from where a stopped run was."""
+    run = run_nightly_detection()
+    return {"run": run.pk, "status": run.status, "leads": run.leads_checked, "merged": run.merged}
