@@ -181,7 +181,9 @@ def test_revops_merges_an_mql_through_the_merge_only_row(client, sdr):
 
 def test_an_engine_refusal_is_shown_and_nothing_is_written(client, manager, sdr):
     kept, twin, candidate = sven_twice(sdr)
-    Lead.objects.filter(pk=twin.pk).update(stage=Stage.NURTURE)
+    Lead.objects.filter(pk=twin.pk).update(
+        stage=Stage.NURTURE, recycle_on=timezone.localdate() + dt.timedelta(days=30)
+    )
     revops = UserFactory(role=roles.REVOPS)
     client.force_login(revops)
     response = client.post(
