@@ -31,7 +31,7 @@ def revoke_revops_merge(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("qualification", "0024_duplicate_candidates_and_merges"),
+        ("qualification", "0026_seed_enrichment_settings_and_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

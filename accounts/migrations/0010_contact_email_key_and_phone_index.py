@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0008_primary_domains_from_accounts"),
+        ("accounts", "0009_account_field_sources"),
     ]
 
     operations = [
