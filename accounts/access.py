@@ -28,7 +28,9 @@ BOARD = Page("Review board", "review:borderline-leads", (MANAGER, REVOPS, MARKET
 METRICS = Page("Metrics", "review:metrics", (MANAGER, MARKETING, REVOPS))
 IMPORTS = Page("Imports", "qualification:import-list", (MARKETING, REVOPS, MANAGER))
 DUPLICATES = Page("Duplicates", "qualification:duplicates", (SDR, MANAGER, REVOPS))
-NAVIGATION = (QUEUE, LEAD_LIST, DUPLICATES, BOARD, METRICS, IMPORTS)
+# Match review: RevOps and managers settle every match; SDRs and AEs their own leads'.
+MATCH_REVIEW = Page("Match review", "qualification:match-review", (REVOPS, MANAGER, SDR, AE))
+NAVIGATION = (QUEUE, LEAD_LIST, DUPLICATES, BOARD, METRICS, IMPORTS, MATCH_REVIEW)
 
 # What some roles may do on pages others may also open.
 IMPORT_UPLOAD_ROLES = (MARKETING, REVOPS)

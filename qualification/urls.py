@@ -5,6 +5,7 @@ from qualification.web.duplicates import views as duplicate_views
 from qualification.web.imports import views as import_views
 from qualification.web.lead_list import views
 from qualification.web.lead_page import views as lead_views
+from qualification.web.match_review import views as match_views
 from qualification.web.queue import views as queue_views
 from qualification.web.search import views as search_views
 
@@ -41,6 +42,8 @@ urlpatterns = [
     path("duplicates/<int:pk>/not-duplicate/", duplicate_views.not_duplicate, name="not-duplicate"),
     path("duplicates/merges/<int:pk>/", duplicate_views.merge_detail, name="duplicate-merge"),
     path("duplicates/merges/<int:pk>/undo/", duplicate_views.undo, name="undo-merge"),
+    path("matches/", match_views.match_review, name="match-review"),
+    path("matches/<int:pk>/resolve/", match_views.resolve, name="resolve-match"),
     path("imports/", import_views.import_list, name="import-list"),
     path("imports/new/", import_views.import_new, name="import-new"),
     path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),

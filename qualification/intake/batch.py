@@ -38,7 +38,16 @@ from qualification.intake.rows import (
     check_activity_times,
     clean,
 )
-from qualification.models import Activity, Lead, Segment, Source, StageTransition
+from qualification.matching.records import built_records
+from qualification.models import (
+    AccountMatch,
+    AccountMatchCandidate,
+    Activity,
+    Lead,
+    Segment,
+    Source,
+    StageTransition,
+)
 from qualification.scoring.intent import score_leads
 
 # A batch that loses a race for a unique index is looked up and written again (see ingest);
@@ -175,6 +184,8 @@ class PendingWrites:
         self.new_leads: list[Lead] = []
         self.transitions: list[StageTransition] = []
         self.activities: list[Activity] = []
+        self.matches: list[AccountMatch] = []
+        self.match_candidates: list[AccountMatchCandidate] = []
         # Rows that exist, by pk: the values to write over what they hold.
         self.account_changes: dict[int, dict] = {}
         self.contact_changes: dict[int, dict] = {}
@@ -212,6 +223,16 @@ class PendingWrites:
                 lead.new.last_activity_at = decision.last_activity_at
             else:
                 self.seen_leads[lead.pk] = decision.last_activity_at
+        if decision.account_match is not None:
+            match, candidates = built_records(
+                decision.account_match, lead=None, contact=None, now=self.now
+            )
+            point(match, "lead", lead)
+            point(match, "contact", lead.contact)
+            if decision.matched is not None:
+                point(match, "account", decision.matched)
+            self.matches.append(match)
+            self.match_candidates += candidates
         for kind, occurred_at in decision.activities:
             activity = Activity(kind=kind, occurred_at=occurred_at)
             point(activity, "lead", lead)
@@ -246,6 +267,8 @@ class PendingWrites:
         bulk.insert(self.new_leads, history=True, history_user=self.actor)
         bulk.insert(self.transitions)
         bulk.insert(self.activities)
+        bulk.insert(self.matches, history=True, history_user=self.actor)
+        bulk.insert(self.match_candidates)
         if self.seen_leads:
             Lead.objects.bulk_update(
                 [Lead(pk=pk, last_activity_at=at) for pk, at in self.seen_leads.items()],

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from accounts.models import Account, Contact
-from accounts.normalize import company_name_from_domain, title_to_persona
+from accounts.normalize import company_key, company_name_from_domain, title_to_persona
 from qualification.intake.lookups import KnownAccount, KnownContact, KnownLead, Lookups
 from qualification.intake.rows import CleanRow, Outcome
 from qualification.lifecycle.engine import stage_new_lead
 from qualification.lifecycle.evidence import Evidence, TransitionRefused
-from qualification.models import Motion, Source, Stage, StageTransition
+from qualification.matching.companies import Decision as MatchDecision
+from qualification.models import AccountMatch, Motion, Source, Stage, StageTransition
 from qualification.scoring.fit import account_fit
 
 # What counts as "no value" on either side of a fill.
@@ -51,6 +52,10 @@ class Decision:
     new_answers: dict[str, str] = field(default_factory=dict)
     activities: list[tuple[str, dt.datetime]] = field(default_factory=list)
     last_activity_at: dt.datetime | None = None  # the found lead's, when the row moves it
+    # The matcher's decision for the row's company, stored with the lead; `matched` is the
+    # account it went to (linked or made), None while it waits in review.
+    account_match: MatchDecision | None = None
+    matched: KnownAccount | None = None
 
 
 def decide(row: CleanRow, lookups: Lookups) -> Decision:
@@ -109,7 +114,7 @@ def _created(row: CleanRow, message: str = "", **writes) -> Decision:
 
 
 def _new_person(row: CleanRow, lookups: Lookups) -> Decision:
-    account, new_account, account_fills = _account_for(row, lookups)
+    account, new_account, account_fills, account_match = _account_for(row, lookups)
     contact = KnownContact(
         facts={**contact_values(row), "do_not_contact": row.do_not_contact}, account=account
     )
@@ -129,6 +134,8 @@ def _new_person(row: CleanRow, lookups: Lookups) -> Decision:
         new_lead=lead,
         account=account if account_fills else None,
         account_fills=account_fills,
+        account_match=account_match,
+        matched=account,
     )
     return _staged(row, created, lookups)
 
@@ -147,24 +154,43 @@ def _new_lead_for_contact(row: CleanRow, contact: KnownContact, lookups: Lookups
 
 def _account_for(
     row: CleanRow, lookups: Lookups
-) -> tuple[KnownAccount | None, KnownAccount | None, dict]:
-    """The row's account, the same one if it is new here, and the blanks it fills."""
-    if not row.domain:
-        return None, None, {}
-    account = lookups.accounts_by_domain.get(row.domain)
+) -> tuple[KnownAccount | None, KnownAccount | None, dict, MatchDecision | None]:
+    """The row's account, the same one if it is new here, the blanks it fills, and the
+    matcher's decision when the domain did not settle it: linked to the account it found, in
+    review (no account yet), or a new account."""
+    account = lookups.accounts_by_domain.get(row.domain) if row.domain else None
     if account is not None:
-        return account, None, blanks_filled(account.facts, account_values(row))
+        return account, None, blanks_filled(account.facts, account_values(row)), None
+    match = lookups.matches.get(row.line)
+    if match is None and not row.domain:
+        return None, None, {}, None
+    if match is not None and match.outcome == AccountMatch.Outcome.LINKED:
+        account = lookups.accounts_by_pk[match.account_id]
+        return account, None, blanks_filled(account.facts, account_values(row)), match
+    if match is not None and match.outcome == AccountMatch.Outcome.REVIEW:
+        return None, None, {}, match
+    key = company_key(row.company)
+    if key in lookups.accounts_by_key:  # an earlier row of this batch made it
+        account = lookups.accounts_by_key[key]
+        if match is not None:
+            match = MatchDecision(
+                match.facts,
+                AccountMatch.Outcome.LINKED,
+                confidence=0.99,
+                reasons=[{"signal": "name", "score": 1.0}],
+            )
+        return account, None, blanks_filled(account.facts, account_values(row)), match
     facts = account_values(row)
     new = Account(
         name=row.company or company_name_from_domain(row.domain),
-        domain=row.domain,
+        domain=row.domain or None,
         **{name: value for name, value in facts.items() if value not in (None, "")},
     )
     fit = account_fit(new, rules=lookups.icp_rules, cutoffs=lookups.cutoffs)
     new.icp_tier, new.icp_reasons = fit.tier, fit.reasons
     new._change_reason = f"Created by import from {lookups.source_system}"
     account = KnownAccount(facts=facts, domain=row.domain, icp_tier=fit.tier, new=new)
-    return account, account, {}
+    return account, account, {}, match
 
 
 def _build_lead(row: CleanRow, contact: KnownContact, lookups: Lookups) -> KnownLead:
@@ -267,11 +293,15 @@ def _merge(row: CleanRow, lead: KnownLead, lookups: Lookups) -> Decision:
     if row.do_not_contact and not contact.facts["do_not_contact"]:
         merged.contact_fills["do_not_contact"] = True
     filled = list(merged.contact_fills)
-    if contact.account is None and row.domain:
-        account, merged.new_account, merged.account_fills = _account_for(row, lookups)
-        merged.link_account = account
-        merged.account = account if merged.account_fills else None
-        filled.append("account")
+    if contact.account is None and (row.domain or row.line in lookups.matches):
+        account, merged.new_account, merged.account_fills, merged.account_match = _account_for(
+            row, lookups
+        )
+        merged.matched = account
+        if account is not None:
+            merged.link_account = account
+            merged.account = account if merged.account_fills else None
+            filled.append("account")
     elif contact.account is not None:
         merged.account_fills = blanks_filled(contact.account.facts, account_values(row))
         merged.account = contact.account if merged.account_fills else None

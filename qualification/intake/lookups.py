@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from accounts.models import Account, AccountDomain, Contact
+from accounts.normalize import company_key
 from qualification.lifecycle.evidence import Automation
-from qualification.models import IcpRule, IcpSettings, Lead, Segment
+from qualification.matching.companies import CompanyFacts, match_companies
+from qualification.matching.companies import Decision as MatchDecision
+from qualification.models import IcpRule, IcpSettings, Lead, MatchSettings, Segment
 
 if TYPE_CHECKING:
     from qualification.intake.decide import Decision
@@ -105,6 +108,11 @@ class Lookups:
     # disqualified lead is how a false negative comes to light.
     leads_by_email: dict[str, KnownLead] = field(default_factory=dict)
     accounts_by_domain: dict[str, KnownAccount] = field(default_factory=dict)
+    # Matching, for the rows whose domain no account has: the matcher's decision by line, the
+    # accounts it links to, and the accounts earlier rows made, by company key.
+    matches: dict[int, MatchDecision] = field(default_factory=dict)
+    accounts_by_pk: dict[int, KnownAccount] = field(default_factory=dict)
+    accounts_by_key: dict[str, KnownAccount] = field(default_factory=dict)
     fit_cache: dict[tuple, str] = field(default_factory=dict)
 
     @classmethod
@@ -137,7 +145,11 @@ class Lookups:
     def remember(self, decision: Decision) -> None:
         """File what an accepted row made under its keys, for the rows after it."""
         if decision.new_account is not None:
-            self.accounts_by_domain[decision.new_account.domain] = decision.new_account
+            if decision.new_account.domain:
+                self.accounts_by_domain[decision.new_account.domain] = decision.new_account
+            key = company_key(decision.new_account.new.name)
+            if key:
+                self.accounts_by_key.setdefault(key, decision.new_account)
         if decision.new_contact is not None and decision.email:
             self.contacts_by_email[decision.email] = decision.new_contact
         if decision.new_lead is not None:
@@ -183,6 +195,7 @@ def load_lookups(
     for account in found.accounts.values():  # a contact's account is found by its domain too
         if account.domain:
             lookups.accounts_by_domain.setdefault(account.domain, account)
+    _match(rows, lookups, found)
     by_pk = {contact.pk: email for email, contact in lookups.contacts_by_email.items()}
     if by_pk:
         for values in (
@@ -193,6 +206,39 @@ def load_lookups(
             contact = found.contacts[values["contact"]]
             lookups.leads_by_email.setdefault(by_pk[contact.pk], found.lead(values, contact))
     return lookups
+
+
+def _match(rows: list[CleanRow], lookups: Lookups, found: _Found) -> None:
+    """Match, in one set-based call, the rows that name a company or a domain no account has
+    and whose person has no account yet; then load the accounts the matcher linked to."""
+    wanting = []
+    for row in rows:
+        if not (row.company or row.domain) or row.domain in lookups.accounts_by_domain:
+            continue
+        known = lookups.contacts_by_email.get(row.email) if row.email else None
+        if known is None and row.external_id in lookups.leads_by_external:
+            known = lookups.leads_by_external[row.external_id].contact
+        if known is not None and known.account is not None:
+            continue
+        wanting.append(row)
+    if not wanting:
+        return
+    facts = [
+        CompanyFacts(
+            row.company,
+            email_domain=row.domain,
+            website=row.website_domain,
+            country=row.country,
+            phone=row.phone,
+        )
+        for row in wanting
+    ]
+    # The batch's domains were looked up above, and none of these rows' has an account.
+    decisions = match_companies(facts, settings=MatchSettings.load(), by_domain={})
+    lookups.matches = {row.line: decision for row, decision in zip(wanting, decisions, strict=True)}
+    linked = {d.account_id for d in decisions if d.account_id is not None}
+    for values in Account.objects.filter(pk__in=linked).values(*ACCOUNT_COLUMNS):
+        lookups.accounts_by_pk[values["id"]] = found.account(values, "")
 
 
 class _Found:

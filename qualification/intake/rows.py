@@ -82,6 +82,7 @@ class CleanRow:
     country: str
     phone_problem: str
     domain: str
+    website_domain: str
     company: str
     industry: str
     employee_count: int | None
@@ -178,6 +179,7 @@ class Person:
 @dataclass(frozen=True)
 class Company:
     domain: str
+    website_domain: str  # the website's, for matching's "same website" beside a work email
     company: str
     industry: str
     employee_count: int | None
@@ -237,15 +239,21 @@ def place_company(texts: dict[str, str], *, identity: Identity) -> Company:
     website = texts["website"]
     work = identity.email_kind == "work"
     domain = domain_from_email(identity.email) if work else ""
-    if not domain and website:
-        domain = normalize_domain(website)
+    website_domain = normalize_domain(website) if website else ""
+    if website and not domain:
+        domain = website_domain
         if not is_valid_domain(domain):
             raise RowRefused({"website": [f"“{website}” is not a website or domain"]})
         if not is_company_domain(domain):
             domain = ""
+    if website_domain and not (
+        is_valid_domain(website_domain) and is_company_domain(website_domain)
+    ):
+        website_domain = ""
     employees = parse_number(texts["employees"])
     return Company(
         domain=domain,
+        website_domain=website_domain,
         company=display_company_name(texts["company"]),
         industry=texts["industry"],
         employee_count=int(employees) if employees is not None and employees < 10**7 else None,

@@ -54,4 +54,10 @@ from qualification.models.leads import (  # noqa: F401
     Source,
     Stage,
 )
+from qualification.models.matching import (  # noqa: F401
+    AccountMatch,
+    AccountMatchCandidate,
+    MatchSettings,
+    TieBreaker,
+)
 from qualification.models.rules import IcpRule, IcpSettings, ScoringRule  # noqa: F401

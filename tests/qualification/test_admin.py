@@ -11,6 +11,7 @@ from accounts.models import PERSON, Account, AccountFieldSource, BuyingGroupRole
 from qualification.lifecycle.engine import transition_lead
 from qualification.lifecycle.evidence import Automation
 from qualification.models import (
+    AccountMatch,
     Activity,
     Checklist,
     ChecklistAnswer,
@@ -27,6 +28,7 @@ from qualification.models import (
     IntakeRequest,
     IntakeSource,
     Lead,
+    MatchSettings,
     ReasonCode,
     ScoringRule,
     Segment,
@@ -148,6 +150,14 @@ def _breach() -> SlaBreachNotice:
     return SlaBreachNotice.objects.create(lead=lead, stage=Stage.MQL, sla_due_at=lead.sla_due_at)
 
 
+def _account_match() -> AccountMatch:
+    match = AccountMatch.objects.create(
+        lead=LeadFactory(), company="Acme", outcome=AccountMatch.Outcome.REVIEW
+    )
+    match.candidates.create(account=AccountFactory(), confidence="0.80", reasons=[])
+    return match
+
+
 # One new row of each model, each with its own related rows (an N+1 would show).
 MAKERS = {
     Account: lambda: AccountFactory(owner=UserFactory()),
@@ -175,6 +185,8 @@ MAKERS = {
     ImportRow: _import_row,
     IntakeSource: _intake_source,
     IntakeRequest: _intake_request,
+    MatchSettings: MatchSettings.load,
+    AccountMatch: _account_match,
 }
 NO_ADD_PAGE = {
     StageTransition,
@@ -187,6 +199,8 @@ NO_ADD_PAGE = {
     EnrichmentSettings,  # one row, made when first read
     FirmographicRecord,  # load_firmographics writes them
     EnrichmentRun,
+    MatchSettings,  # one row, made on first use
+    AccountMatch,  # the matcher writes them
 }
 
 

@@ -84,6 +84,11 @@ PERMISSIONS: dict[str, Rule] = {
     "qualification:not-duplicate": Rule(QUEUE, method="POST", ok=POST_OK),
     "qualification:duplicate-merge": Rule(QUEUE),
     "qualification:undo-merge": Rule(QUEUE, method="POST", ok=POST_OK),
+    # Match review: RevOps and managers settle any match, SDRs and AEs their own leads'.
+    "qualification:match-review": Rule(roles_(roles.REVOPS, roles.MANAGER, roles.SDR, roles.AE)),
+    "qualification:resolve-match": Rule(
+        roles_(roles.REVOPS, roles.MANAGER, roles.SDR, roles.AE), method="POST", ok=POST_OK
+    ),
     "review:borderline-leads": Rule(roles_(roles.MANAGER, roles.REVOPS, roles.MARKETING)),
     # Imports: Marketing and RevOps upload; Managers read.
     "qualification:import-list": Rule(IMPORT_READERS),

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts import roles
 from qualification.duplicates.candidates import Pair, record_candidates
 from qualification.duplicates.merge import merge_leads
-from qualification.models import DuplicateCandidate, FrameworkItem, ImportJob, Stage
+from qualification.models import AccountMatch, DuplicateCandidate, FrameworkItem, ImportJob, Stage
 from review.models import ReviewItem, ReviewSession, RuleChangeProposal
 from tests.factories import (
     AccountFactory,
@@ -144,6 +144,9 @@ def world(db):
         "qualification:remove-role": {"pk": lead.pk, "role_pk": group_role.pk},
         "qualification:move-lead": {"pk": lead.pk},
         "qualification:account-detail": {"pk": account.pk},
+        "qualification:resolve-match": {
+            "pk": AccountMatch.objects.create(lead=lead, company="Walk", outcome="review").pk
+        },
         "qualification:import-detail": {"pk": job.pk},
         "qualification:import-report": {"pk": job.pk},
         "qualification:import-resume": {"pk": job.pk},

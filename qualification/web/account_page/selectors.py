@@ -23,7 +23,8 @@ from qualification.models import Activity, Lead
 TIMELINE_LIMIT = 50
 HISTORY_LIMIT = 30
 # Changes the history table does not show: the fields people never set by hand.
-HISTORY_HIDDEN = frozenset({"created_at", "updated_at"})
+# The matching keys follow the name, whose change the history already shows.
+HISTORY_HIDDEN = frozenset({"created_at", "updated_at", "name_key", "name_acronym", "name_digits"})
 # The history says what the page says, not the field's name ("Icp tier").
 HISTORY_LABELS = {
     "employee_count": "Employees",

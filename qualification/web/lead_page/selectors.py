@@ -26,7 +26,9 @@ from qualification.lifecycle.requirements import LeadChecklist, LeadFacts, lead_
 from qualification.lifecycle.scope import scope_refusal
 from qualification.lifecycle.survivors import likely_survivors
 from qualification.lifecycle.table import Transition, transitions_from
+from qualification.matching.companies import render_reasons
 from qualification.models import (
+    AccountMatch,
     Activity,
     ChecklistAnswer,
     DiscoveryNote,
@@ -152,6 +154,7 @@ class LeadPage:
     survivors: list[Lead]  # for the duplicate picker, when a move asks for one
     duplicates: list[tuple[DuplicateCandidate, Lead]]  # open pairs, each with the other lead
     may_review_duplicates: bool
+    account_match: AccountMatch | None = None  # how the lead found its account, latest first
 
     def as_context(
         self,
@@ -187,6 +190,10 @@ class LeadPage:
             "outside_scope": self.outside_scope,
             "duplicates": self.duplicates,
             "may_review_duplicates": self.may_review_duplicates,
+            "account_match": self.account_match,
+            "account_match_why": (
+                render_reasons(self.account_match.reasons) if self.account_match else ""
+            ),
         }
 
     def _actions(self, bound: TransitionForm | None) -> list[dict]:
@@ -266,6 +273,11 @@ def lead_page(*, lead: Lead, user: AbstractBaseUser, framework_key: str | None =
         moves=moves,
         outside_scope=refusal if can_work and not moves else None,
         reason_codes=list(ReasonCode.objects.filter(active=True).order_by("position", "pk")),
+        account_match=(
+            lead.account_matches.select_related("account__owner", "resolved_by")
+            .order_by("-created_at", "-pk")
+            .first()
+        ),
         survivors=survivors,
         duplicates=open_candidates_of([lead.pk])[lead.pk],
         may_review_duplicates=may_review(user=user),

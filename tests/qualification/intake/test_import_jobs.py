@@ -14,8 +14,16 @@ from accounts.models import Account, Contact
 from qualification.intake import import_jobs as importer
 from qualification.intake.csv_cells import safe_cell
 from qualification.intake.import_jobs import run_import_job, write_report
-from qualification.models import ImportJob, ImportRow, Lead, ReasonCode, Stage, StageTransition
-from tests.factories import ContactFactory, SegmentFactory
+from qualification.models import (
+    AccountMatch,
+    ImportJob,
+    ImportRow,
+    Lead,
+    ReasonCode,
+    Stage,
+    StageTransition,
+)
+from tests.factories import AccountFactory, ContactFactory, SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -310,9 +318,42 @@ class TestMappingAndDedupe:
     def test_a_personal_email_does_not_make_an_account_of_its_domain(self, segment):
         import_bytes(b"Email,Company\nann@gmail.com,Acme Ltd\n", segment)
         contact = Contact.objects.get()
-        assert contact.account is None and contact.email_kind == "personal"
-        assert Account.objects.count() == 0
+        assert contact.email_kind == "personal"
+        # Matched by the company's name: nothing came close, so a new account without a domain.
+        assert Account.objects.get().domain is None and contact.account.name == "Acme"
+        match = AccountMatch.objects.get()
+        assert (match.outcome, match.company, match.domain) == ("new", "Acme", "")
         assert Lead.objects.get().form_answers["Company"] == "Acme Ltd"
+
+    def test_a_gmail_lead_is_matched_to_its_account_by_company_name(self, segment):
+        acme = AccountFactory(name="Acme Logistics", domain="acmelogistics.com", country="GB")
+        import_bytes(
+            b'Email,Company,Country\nann@gmail.com,"ACME Logistics, LLC",United Kingdom\n',
+            segment,
+        )
+        lead = Lead.objects.get()
+        assert lead.account == acme and lead.contact.account == acme
+        match = AccountMatch.objects.get()
+        assert (match.outcome, match.account, match.lead) == ("linked", acme, lead)
+        assert match.reasons == [{"signal": "name", "score": 1.0}, {"signal": "country"}]
+        assert list(match.candidates.values_list("account", flat=True)) == [acme.pk]
+
+    def test_a_near_name_waits_in_match_review_without_an_account(self, segment):
+        AccountFactory(name="Tyrell Corporation", domain="tyrell.example", country="")
+        import_bytes(b"Email,Company\nann@gmail.com,Tyrel Corporation\n", segment)
+        lead = Lead.objects.get()
+        assert lead.account is None
+        match = AccountMatch.objects.get()
+        assert match.outcome == "review" and match.lead == lead
+        assert 0.6 <= match.confidence < 0.9
+
+    def test_every_matched_row_keeps_its_decision(self, segment):
+        AccountFactory(name="Tyrell Corporation", domain="tyrell.example")
+        rows = "".join(f"p{n}@gmail.com,Tyrell Corporation {n}\n" for n in range(40))
+        import_bytes(("Email,Company\n" + rows).encode(), segment)
+        # "Tyrell Corporation 7" is not "Tyrell Corporation": the numbers differ.
+        assert AccountMatch.objects.filter(outcome="new").count() == 40
+        assert Account.objects.count() == 41
 
     def test_unsubscribed_in_the_file_means_do_not_contact(self, segment):
         import_bytes(

@@ -128,6 +128,7 @@ class TestPlaceCompany:
         given = texts(employees="1,200", revenue="$3.5M", industry="Retail")
         assert place_company(given, identity=identity) == Company(
             domain="",
+            website_domain="",
             company="",
             industry="Retail",
             employee_count=1200,

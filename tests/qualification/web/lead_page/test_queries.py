@@ -58,9 +58,10 @@ def test_the_lead_page_as_the_ae_on_an_sal_runs_a_fixed_number_of_queries(
     client.force_login(ae)
     # session, user, roles, lead; activities, frameworks + items, checklists, answers, notes,
     # contacts, buying group; permissions (2), survivors, stage history, checklist history,
-    # reason codes, open duplicate pairs (23 before the selector: the buttons' requirements
+    # reason codes, open duplicate pairs, the account match (23 before the selector: the buttons'
+    # requirements
     # queried one by one)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         response = client.get(page(lead))
     assert response.status_code == 200
 
@@ -76,7 +77,7 @@ def test_the_lead_page_as_the_sdr_on_an_mql_runs_a_fixed_number_of_queries(
     client.force_login(sdr)
     # as the AE's page, and the SDR's queue scope asked once for the five buttons, not per
     # button (23 before)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(21):
         response = client.get(page(lead))
     assert response.status_code == 200
 
