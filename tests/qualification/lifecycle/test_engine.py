@@ -1021,6 +1021,7 @@ SUCCESSFUL_MOVES = {
         users["ae"],
         disqualify_evidence(),
     ),
+    "merge-duplicate": lambda users: _merge_move(users["revops"]),
     "reopen": lambda users: (
         LeadFactory(stage=Stage.DISQUALIFIED, reason_code=reason("junk")),
         Stage.MQL,
@@ -1035,15 +1036,25 @@ def _with_buyer(lead):
     return lead
 
 
+def _merge_move(revops):
+    """RevOps may fold an MQL into its survivor, but only as a merge (merge-only row)."""
+    survivor = mql()
+    lead = mql(contact=survivor.contact)
+    evidence = reject_evidence(reason_code=reason("duplicate"), duplicate_of=survivor)
+    return lead, Stage.DISQUALIFIED, revops, evidence
+
+
 @pytest.mark.parametrize("name", sorted(SUCCESSFUL_MOVES))
 def test_each_transition_leaves_a_history_row_with_the_actor_and_reason(
-    name, sdr, ae, manager, marketing
+    name, sdr, ae, manager, marketing, revops
 ):
-    users = {"sdr": sdr, "ae": ae, "manager": manager, "marketing": marketing}
+    users = {"sdr": sdr, "ae": ae, "manager": manager, "marketing": marketing, "revops": revops}
     lead, to, actor, evidence = SUCCESSFUL_MOVES[name](users)
     from_label = lead.get_stage_display()
 
-    record = transition_lead(lead=lead, to=to, actor=actor, evidence=evidence)
+    record = transition_lead(
+        lead=lead, to=to, actor=actor, evidence=evidence, merging=name == "merge-duplicate"
+    )
 
     latest = lead.history.first()
     assert record.name == name
