@@ -55,13 +55,19 @@ def _contiguous(cursor, table: str, inserted: int) -> int:
 
 
 def insert_accounts(cursor, people) -> int:
+    # Matching's derived columns, as Account.save() writes them: one per prefix and suffix pair.
+    from accounts.normalize import acronym, company_key, name_digits
+
+    names = [f"{prefix} {suffix}" for prefix in PREFIXES for suffix in SUFFIXES]
     cursor.execute(
         """
-        INSERT INTO accounts_account (name, domain, industry, employee_count, annual_revenue,
-            country, region, tech_stack, relationship, territory, icp_tier, icp_reasons,
+        INSERT INTO accounts_account (name, name_key, name_acronym, name_digits, domain, industry,
+            employee_count, annual_revenue, country, region, tech_stack, relationship,
+            territory, icp_tier, icp_reasons,
             owner_id, created_at, updated_at)
         SELECT
             p.prefix || ' ' || p.suffix,
+            (%(keys)s::text[])[p.k], (%(acronyms)s::text[])[p.k], (%(digits)s::text[])[p.k],
             lower(p.prefix || p.suffix) || '-' || n || '.example',
             (%(industries)s::text[])[1 + floor(pg_temp.rnd(n, 2) * %(n_industries)s)::int],
             10 + floor(pg_temp.rnd(n, 3) ^ 2 * 5000)::int,
@@ -81,7 +87,9 @@ def insert_accounts(cursor, people) -> int:
         FROM generate_series(1, %(count)s) AS n
         CROSS JOIN LATERAL (SELECT
             (%(prefixes)s::text[])[1 + n %% %(n_prefixes)s] AS prefix,
-            (%(suffixes)s::text[])[1 + (n / %(n_prefixes)s) %% %(n_suffixes)s] AS suffix) p
+            (%(suffixes)s::text[])[1 + (n / %(n_prefixes)s) %% %(n_suffixes)s] AS suffix,
+            1 + (n %% %(n_prefixes)s) * %(n_suffixes)s + (n / %(n_prefixes)s) %% %(n_suffixes)s
+                AS k) p
         CROSS JOIN LATERAL (SELECT 1 + floor(pg_temp.rnd(n, 1) * %(n_territories)s)::int AS i) t
         ORDER BY n
         """,
@@ -98,6 +106,9 @@ def insert_accounts(cursor, people) -> int:
             "n_prefixes": len(PREFIXES),
             "suffixes": SUFFIXES,
             "n_suffixes": len(SUFFIXES),
+            "keys": [company_key(name) for name in names],
+            "acronyms": [acronym(name) for name in names],
+            "digits": [name_digits(name) for name in names],
         },
     )
     first = _contiguous(cursor, "accounts_account", ACCOUNTS)
@@ -398,3 +409,59 @@ def insert_transitions(cursor, lead_base: int, people) -> int:
         params,
     )
     return marked + cursor.rowcount
+
+
+def insert_duplicates(cursor) -> Summary:
+    """Make a few hundred pairs of live leads at one account and in one segment duplicates of
+    the kinds detection looks for (benchmarks/duplicates.py measures finding them), a quarter
+    of each: the second lead's contact gets the first's inbox with a +tag, both get one phone
+    number, the second takes the first's name, or the first's name with its last letter
+    doubled (trigram similarity about 0.8)."""
+    cursor.execute(
+        """
+        CREATE TEMPORARY TABLE bench_duplicate_pairs ON COMMIT DROP AS
+        WITH live AS (
+            SELECT id, contact_id, account_id, segment_id, row_number() OVER (
+                PARTITION BY account_id, segment_id ORDER BY id) AS rank
+            FROM qualification_lead
+            WHERE external_source = %(marker)s AND account_id %% 25 = 0
+              AND stage IN ('new', 'mql', 'sal', 'sql', 'opportunity', 'nurture'))
+        SELECT row_number() OVER (ORDER BY a.id) AS k, a.contact_id AS one, b.contact_id AS other
+        FROM live a JOIN live b ON b.account_id = a.account_id AND b.segment_id = a.segment_id
+        WHERE a.rank = 1 AND b.rank = 2
+        """,
+        {"marker": MARKER},
+    )
+    cursor.execute(
+        """
+        UPDATE accounts_contact c SET email = replace(o.email, '@', '+bench@')
+        FROM bench_duplicate_pairs p JOIN accounts_contact o ON o.id = p.one
+        WHERE c.id = p.other AND p.k % 4 = 0
+        """
+    )
+    emails = cursor.rowcount
+    cursor.execute(
+        """
+        UPDATE accounts_contact c SET phone = '+4420794' || lpad(p.k::text, 5, '0')
+        FROM bench_duplicate_pairs p WHERE c.id IN (p.one, p.other) AND p.k % 4 = 1
+        """
+    )
+    phones = cursor.rowcount // 2
+    cursor.execute(
+        """
+        UPDATE accounts_contact c SET first_name = o.first_name,
+            last_name = CASE WHEN p.k % 4 = 2 THEN o.last_name
+                             ELSE o.last_name || right(o.last_name, 1) END
+        FROM bench_duplicate_pairs p JOIN accounts_contact o ON o.id = p.one
+        WHERE c.id = p.other AND p.k % 4 IN (2, 3)
+        """
+    )
+    cursor.execute(
+        "SELECT count(*) FILTER (WHERE k % 4 = 2), count(*) FILTER (WHERE k % 4 = 3) "
+        "FROM bench_duplicate_pairs"
+    )
+    names, near = cursor.fetchone()
+    return Summary(
+        f"{emails} same inbox, {phones} same phone, {names} same name, {near} similar name",
+        {"emails": emails, "phones": phones, "names": names, "similar": near},
+    )

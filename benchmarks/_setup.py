@@ -1,5 +1,9 @@
 """Shared set-up for benchmark scripts: Django configured against a PostgreSQL database of
-their own, created and migrated if it does not exist yet."""
+their own, created and migrated if it does not exist yet.
+
+BENCH_DB_SUFFIX (say `_ann`) is appended to every benchmark database's name, the shared
+dataset's included, so two people can bench on one server at once without dropping each
+other's databases."""
 
 from __future__ import annotations
 
@@ -14,6 +18,21 @@ HERE = Path(__file__).resolve().parent
 # import it) while this folder leads sys.path: keep it last, where sibling scripts still import.
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 sys.path.append(str(HERE))
+
+
+def suffixed(database: str) -> str:
+    """The name a benchmark database really has: `database` + BENCH_DB_SUFFIX (if set)."""
+    suffix = os.environ.get("BENCH_DB_SUFFIX", "")
+    if suffix and not suffix.replace("_", "").isalnum():
+        raise SystemExit(f"BENCH_DB_SUFFIX must be letters, digits and '_', not {suffix!r}.")
+    return database if database.endswith(suffix) else database + suffix
+
+
+def with_database(url: str, database: str) -> str:
+    """`url` naming `database` instead, suffixed."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url)._replace(path=f"/{suffixed(database)}").geturl()
 
 
 def admin_connection(url: str):
@@ -36,17 +55,19 @@ def admin_connection(url: str):
 
 def setup_django(database: str, *, fresh: bool = False) -> None:
     """Point Django at a database of this script's own, on the server of DATABASE_URL (default:
-    local PostgreSQL); `fresh` drops it first. seed_large.setup_django does the rest."""
-    from urllib.parse import urlsplit
-
+    local PostgreSQL), its name suffixed by BENCH_DB_SUFFIX; `fresh` drops it first.
+    seed_large.setup_django does the rest."""
     from psycopg import sql
 
-    base = urlsplit(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/x")
-    url = base._replace(path=f"/{database}").geturl()
+    url = with_database(
+        os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/x", database
+    )
     if fresh:
         with admin_connection(url) as admin:
             admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(suffixed(database))
+                )
             )
     os.environ["DATABASE_URL"] = url
     from seed_large import setup_django as configure  # the one place benchmarks set up Django

@@ -1,6 +1,7 @@
 """The shared large benchmark dataset: 100,000 leads, 30,000 accounts, 150,000 contacts,
 1,000,000 activities and a stage history, in the PostgreSQL database named by DATABASE_URL
-(default postgres://postgres@127.0.0.1:5432/leadreview_bench; created and migrated if missing).
+(default postgres://postgres@127.0.0.1:5432/leadreview_bench; created and migrated if missing;
+BENCH_DB_SUFFIX is appended to its name, see benchmarks/_setup.py).
 
     python benchmarks/seed_large.py        # seeds once, then reports "already seeded"
 
@@ -51,6 +52,7 @@ from _seed_tables import (  # noqa: E402
     insert_accounts,
     insert_activities,
     insert_contacts,
+    insert_duplicates,
     insert_leads,
     insert_transitions,
 )
@@ -64,7 +66,11 @@ def setup_django() -> None:
     migrating it) when it does not exist. Safe to call twice."""
     if "django" in sys.modules and getattr(sys.modules["django"], "_bench_ready", False):
         return
-    os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    import dj_database_url
+    from _setup import with_database
+
+    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    os.environ["DATABASE_URL"] = with_database(url, dj_database_url.parse(url)["NAME"])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadreview.settings")
     os.environ.setdefault("SECRET_KEY", "benchmarks-only-not-a-secret")
     os.environ.setdefault("DEBUG", "false")
@@ -150,6 +156,7 @@ def _seed(say) -> dict[str, float]:
         lead_base = step("leads", insert_leads, cursor, contact_base, people)
         step("activities", insert_activities, cursor, contact_base, lead_base)
         step("stage transitions", insert_transitions, cursor, lead_base, people)
+        step("duplicates", insert_duplicates, cursor)
     began = time.perf_counter()
     with connection.cursor() as cursor:
         for table in (
