@@ -153,7 +153,7 @@ class LeadQuerySet(models.QuerySet):
         return self.only(
             *("contact", "account", "segment", "owner", "reason_code", "source", "motion"),
             *("stage", "fit_tier", "intent_score", "intent_band", "score_explanation"),
-            *("form_answers", "next_action", "sla_due_at"),
+            *("form_answers", "next_action", "sla_due_at", "duplicate_of"),
             "contact__first_name",
             "contact__last_name",
             "contact__email",

@@ -70,6 +70,35 @@ def sven_twice():
     return sdr, kept, twin
 
 
+def test_a_queue_row_says_how_many_other_open_leads_its_account_has(
+    page: Page, live_server, log_in, expect_accessible, sven_twice
+):
+    sdr, kept, twin = sven_twice
+    # A third open lead at Hartmann Logistik, in another segment: the SAL and this one are the
+    # "2 other open leads"; a disqualified one is not open.
+    LeadFactory(
+        stage=Stage.NEW,
+        segment=SegmentFactory(slug="expansion", name="Expansion"),
+        contact=ContactFactory(account=twin.account, first_name="Lena", last_name="Vogel"),
+    )
+    log_in(page, sdr)
+    page.goto("/queue/")
+    row = page.locator(f"#lead-{twin.pk}")
+    expect(
+        row.get_by_role("link", name="Possible duplicate of Sven Hartmann (SAL, Tom)")
+    ).to_be_visible()
+    others = row.get_by_role("link", name="2 other open leads from this account")
+    expect(others).to_be_visible()
+    expect_accessible(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    row.screenshot(path=str(SHOTS / "benchfinish-queue-row.png"))
+    page.screenshot(path=str(SHOTS / "benchfinish-queue.png"), full_page=True)
+    others.click()
+
+    page.wait_for_url(f"**/accounts/{twin.account_id}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hartmann Logistik")
+
+
 def test_an_sdr_merges_a_pair_from_the_side_by_side_and_undoes_it(
     page: Page, live_server, log_in, expect_accessible, sven_twice
 ):

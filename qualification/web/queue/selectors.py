@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
+from django.db.models import Count
 
 from qualification.duplicates.candidates import open_candidates_of
 from qualification.lifecycle.scope import QueueScope
-from qualification.models import Lead
+from qualification.models import OPEN_STAGES, Lead
 from qualification.web.queue.filters import QueueFilter
 from qualification.web.queue.services import Counters, queue_counters, queue_leads
 
@@ -58,7 +59,9 @@ def queue_page(
     if focus_lead is not None and filters.qs.filter(pk=focus_lead.pk).exists():
         match_count += 1
     page.object_list = list(page.object_list)
-    _with_possible_duplicates([*page.object_list, *([focus_lead] if focus_lead else [])])
+    shown = [*page.object_list, *([focus_lead] if focus_lead else [])]
+    _with_possible_duplicates(shown)
+    _with_other_open_leads(shown)
     return QueuePage(counters=counters, page=page, match_count=match_count, focus_lead=focus_lead)
 
 
@@ -70,3 +73,26 @@ def _with_possible_duplicates(leads: list[Lead]) -> None:
     found = open_candidates_of(lead.pk for lead in leads)
     for lead in leads:
         lead.possible_duplicates = found.get(lead.pk, [])
+
+
+def _with_other_open_leads(leads: list[Lead]) -> None:
+    """Each row's count of the other open leads (new to opportunity, not merged away, any
+    segment) at its account ("2 other open leads from this account"), in one query for the
+    page."""
+    accounts = {lead.account_id for lead in leads if lead.account_id}
+    counts = (
+        dict(
+            Lead.objects.filter(
+                account_id__in=accounts, stage__in=OPEN_STAGES, duplicate_of__isnull=True
+            )
+            .order_by()
+            .values("account_id")
+            .annotate(open=Count("pk"))
+            .values_list("account_id", "open")
+        )
+        if accounts
+        else {}
+    )
+    for lead in leads:
+        counted = lead.stage in OPEN_STAGES and lead.duplicate_of_id is None
+        lead.other_open_leads = max(0, counts.get(lead.account_id, 0) - counted)

@@ -154,6 +154,45 @@ def test_each_row_shows_the_handoff_brief(client, sdr):
     assert "PQL" not in row
 
 
+def test_a_row_counts_the_other_open_leads_from_its_account(client, sdr, core):
+    lead = mql()
+    account = lead.account
+    elsewhere = SegmentFactory(slug="expansion", name="Expansion")
+    for stage, segment in ((Stage.NEW, core), (Stage.SAL, elsewhere)):  # open, any segment
+        LeadFactory(
+            stage=stage, segment=segment, owner=sdr, contact=ContactFactory(account=account)
+        )
+    # Not open, so not counted: a disqualified lead, and an MQL merged away as a duplicate.
+    LeadFactory(
+        stage=Stage.DISQUALIFIED,
+        reason_code=reason("bad_fit"),
+        contact=ContactFactory(account=account),
+    )
+    LeadFactory(
+        stage=Stage.DISQUALIFIED,
+        reason_code=reason("duplicate"),
+        duplicate_of=lead,
+        contact=ContactFactory(account=account),
+    )
+    alone = mql()  # the only lead of its account
+    client.force_login(sdr)
+
+    html = client.get(QUEUE).text
+
+    row = row_html(html, lead)
+    assert "2 other open leads from this account" in row
+    assert f'href="{reverse("qualification:account-detail", args=[account.pk])}"' in row
+    assert "other open lead" not in row_html(html, alone)
+
+
+def test_a_row_says_one_other_open_lead_in_the_singular(client, sdr):
+    lead = mql()
+    mql(contact=ContactFactory(account=lead.account))
+    client.force_login(sdr)
+
+    assert "1 other open lead from this account" in row_html(client.get(QUEUE).text, lead)
+
+
 def test_a_product_led_lead_carries_the_pql_badge(client, sdr):
     lead = mql(motion=Motion.PRODUCT_LED, source="product_signup")
     client.force_login(sdr)
@@ -528,7 +567,9 @@ def test_the_page_runs_as_many_queries_for_200_mqls_as_for_10(client, core, role
     many = queries()
 
     assert many == few
-    assert many == 12  # pinned: session, user, counters, filters, page, owners, duplicates…
+    # pinned: session, user, counters, filters, page, owners, duplicates, the accounts' other
+    # open leads…
+    assert many == 13
 
 
 # The SLA clock as the queue shows it ---------------------------------------------------------
