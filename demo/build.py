@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, OuterRef, Subquery
 
 from accounts.models import Account, BuyingGroupRole, Contact
+from demo.accounts_story import show_accounts
 from demo.capture import capture
 from demo.cast import create_accounts, create_contacts, create_segments, create_users
 from demo.data import (
@@ -63,6 +64,7 @@ def seed(*, now: dt.datetime) -> Demo:
     settle_contacts(demo)
     settle_updated_at()
     hold_past_review(demo)
+    show_accounts(demo)
     return demo
 
 
