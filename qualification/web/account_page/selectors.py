@@ -18,7 +18,15 @@ from django.utils import formats, timezone
 
 from accounts.models import Account, AccountDomain, AccountFieldSource, BuyingGroupRole, Contact
 from qualification.discovery import services as discovery
-from qualification.models import Activity, Lead
+from qualification.duplicates.candidates import open_candidates_of
+from qualification.matching.companies import render_reasons
+from qualification.models import (
+    AccountMatch,
+    AccountMatchCandidate,
+    Activity,
+    DuplicateCandidate,
+    Lead,
+)
 
 TIMELINE_LIMIT = 50
 HISTORY_LIMIT = 30
@@ -165,6 +173,8 @@ class AccountPage:
     domains: list[AccountDomain]  # the primary first
     field_sources: dict[str, AccountFieldSource]  # field → where its value came from
     children: list[Account]  # the accounts that roll up to this one, by name
+    match_candidacies: list[AccountMatchCandidate]  # waiting matches naming this account
+    duplicates: list[tuple[DuplicateCandidate, Lead, Lead]]  # open pairs: (pair, ours, other)
 
     def as_context(self) -> dict:
         return {
@@ -183,13 +193,15 @@ class AccountPage:
             "domains": self.domains,
             "field_sources": self.field_sources,
             "children": self.children,
+            "match_candidacies": self.match_candidacies,
+            "duplicates": self.duplicates,
         }
 
 
 def account_page(*, account: Account, user: AbstractBaseUser) -> AccountPage:
-    """Everything the account page shows, in nine queries whatever the number of contacts,
-    leads, roles, activities, history rows, domains or child accounts (`load_account` gives
-    `account`, with its parent)."""
+    """Everything the account page shows, in eleven queries whatever the number of contacts,
+    leads, roles, activities, history rows, domains, child accounts, waiting matches or
+    duplicate pairs (`load_account` gives `account`, with its parent)."""
     contacts = _contacts(account)
     mapped = discovery.account_roles(account_id=account.pk, contacts=contacts)
     leads = list(
@@ -225,7 +237,36 @@ def account_page(*, account: Account, user: AbstractBaseUser) -> AccountPage:
             AccountDomain.objects.filter(account=account).order_by("-is_primary", "domain")
         ),
         children=list(Account.objects.filter(parent=account).order_by("name", "pk")),
+        match_candidacies=_explained(
+            AccountMatchCandidate.objects.filter(
+                account=account, match__outcome=AccountMatch.Outcome.REVIEW
+            )
+            .select_related("match__lead__contact")
+            .order_by("-confidence", "match__created_at", "pk")
+        ),
+        duplicates=_duplicates(leads),
     )
+
+
+def _explained(candidacies) -> list[AccountMatchCandidate]:
+    rows = list(candidacies)
+    for row in rows:
+        row.explained = render_reasons(row.reasons)
+    return rows
+
+
+def _duplicates(leads: list[Lead]) -> list[tuple[DuplicateCandidate, Lead, Lead]]:
+    """The open duplicate pairs of the account's leads, each once, the surest first: one
+    query (none when the account has no lead)."""
+    ours = {lead.pk: lead for lead in leads}
+    seen: set[int] = set()
+    pairs = []
+    for lead_id, found in open_candidates_of(ours).items():
+        for pair, other in found:
+            if pair.pk not in seen:
+                seen.add(pair.pk)
+                pairs.append((pair, ours[lead_id], other))
+    return sorted(pairs, key=lambda row: (-row[0].score, row[0].pk))
 
 
 def _coverage(mapped: list[BuyingGroupRole], contacts: list[Contact]) -> dict:

@@ -11,7 +11,13 @@ from django.utils import timezone
 from accounts import roles
 from accounts.domains import add_domain
 from accounts.models import PERSON, Account, AccountFieldSource, BuyingGroupRole, Contact
-from qualification.models import Activity, Stage
+from qualification.models import (
+    AccountMatch,
+    AccountMatchCandidate,
+    Activity,
+    DuplicateCandidate,
+    Stage,
+)
 from tests.factories import (
     AccountFactory,
     ActivityFactory,
@@ -298,6 +304,78 @@ def test_the_page_carries_no_inline_script(client, ae, acme):
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
 
 
+# Match candidates and possible duplicates -------------------------------------------------------
+
+
+def waiting(*, lead, account, confidence: str, company: str = "Acme Grup") -> AccountMatch:
+    match = AccountMatch.objects.create(
+        lead=lead, contact=lead.contact, company=company, outcome=AccountMatch.Outcome.REVIEW
+    )
+    AccountMatchCandidate.objects.create(
+        match=match,
+        account=account,
+        confidence=confidence,
+        reasons=[{"signal": "name", "score": float(confidence)}, {"signal": "country"}],
+    )
+    return match
+
+
+def pair(one, other, *, score: int = 70, status=DuplicateCandidate.Status.OPEN):
+    a, b = sorted((one, other), key=lambda lead: lead.pk)
+    return DuplicateCandidate.objects.create(
+        lead_a=a,
+        lead_b=b,
+        score=score,
+        matched=[{"key": "same name", "value": "ana lima"}],
+        status=status,
+        decided_at=None if status == DuplicateCandidate.Status.OPEN else timezone.now(),
+    )
+
+
+def test_it_lists_the_leads_waiting_in_match_review_with_this_account_as_a_candidate(
+    client, ae, acme
+):
+    lead = LeadFactory(contact=ContactFactory(first_name="Rae", last_name="Okoro"))
+    match = waiting(lead=lead, account=acme, confidence="0.84")
+    settled = waiting(lead=LeadFactory(), account=acme, confidence="0.70", company="Acme Old")
+    AccountMatch.objects.filter(pk=settled.pk).update(
+        outcome=AccountMatch.Outcome.LINKED, account=acme
+    )
+    elsewhere = waiting(lead=LeadFactory(), account=AccountFactory(), confidence="0.75")
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    section = html.split('id="match-candidates"')[1].split("</section>")[0]
+    assert "Rae Okoro" in section and "“Acme Grup”: 0.84" in section
+    assert "name 0.84" in section and "country" in section
+    assert f"{reverse('qualification:match-review')}#match-{match.pk}" in section
+    assert "Acme Old" not in section and f"#match-{elsewhere.pk}" not in section
+
+
+def test_an_account_with_nothing_waiting_says_so(client, ae, acme):
+    client.force_login(ae)
+    html = client.get(page(acme)).content.decode()
+    assert "No lead waits to be matched to this account." in html
+    assert "No open duplicate pair among this account" in html
+
+
+def test_it_lists_the_open_duplicate_pairs_of_its_leads_with_a_link_to_compare(client, ae, acme):
+    ours = LeadFactory(contact=ContactFactory(account=acme, first_name="Ana", last_name="Lima"))
+    other = LeadFactory(contact=ContactFactory(first_name="Ana", last_name="Lyma"))
+    open_pair = pair(ours, other, score=70)
+    closed = pair(ours, LeadFactory(), status=DuplicateCandidate.Status.NOT_DUPLICATE)
+    client.force_login(ae)
+
+    html = client.get(page(acme)).content.decode()
+
+    section = html.split('id="duplicates"')[1].split("</section>")[0]
+    assert "Ana Lima" in section and "Ana Lyma" in section
+    assert "same name “ana lima”, score 70" in section
+    assert reverse("qualification:duplicate-pair", args=[open_pair.pk]) in section
+    assert f'data-pair="{closed.pk}"' not in section
+
+
 # What it costs ----------------------------------------------------------------------------------
 
 
@@ -307,6 +385,7 @@ def busy_account(*, size: int) -> Account:
     account = AccountFactory(
         owner=UserFactory(), icp_confirmed_by=UserFactory(), parent=AccountFactory()
     )
+    previous = None
     for n in range(size):
         add_domain(account=account, domain=f"busy-{n}.example", reason="Test")
         AccountFactory(parent=account)
@@ -315,6 +394,10 @@ def busy_account(*, size: int) -> Account:
         )
         ActivityFactory(lead=lead, actor=UserFactory())
         BuyingGroupRoleFactory(contact=lead.contact, role=Role.INFLUENCER)
+        waiting(lead=LeadFactory(owner=UserFactory()), account=account, confidence="0.8")
+        if previous is not None:
+            pair(previous, lead)
+        previous = lead
         account.employee_count = 100 + n
         account._history_user = UserFactory()
         account.owner = UserFactory()
@@ -335,8 +418,9 @@ def test_the_account_page_runs_a_fixed_number_of_queries(
     # session, user, roles; the account (owner, confirmer, parent), contacts (last activity),
     # the buying group, leads (contact, segment, owner), activities (contact, actor), history
     # (who, owner, confirmer, parent), its domains, its child accounts, the
-    # fields' sources (who set them)
-    with django_assert_num_queries(12):
+    # fields' sources (who set them), the waiting matches naming it (lead, contact), the open
+    # duplicate pairs of its leads (both leads' contact, segment, owner)
+    with django_assert_num_queries(14):
         response = client.get(page(account))
     assert response.status_code == 200
 
