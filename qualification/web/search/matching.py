@@ -4,29 +4,30 @@ PostgreSQL: pg_trgm's operators, served by the GIN trigram indexes of
 accounts/migrations/0006_search_trigram_indexes.py; the database ranks and cuts.
 
 SQLite (the `make run` demo): no trigrams, so a plain `icontains` prefilter over the first letters
-of a few words, then difflib's ratio ranks the candidates in Python. Good enough for a demo's few
-hundred rows; it is not meant to scale.
+of a few words, then rapidfuzz's ratio (the normalised Indel similarity, as the matcher's SQLite
+fallback uses) ranks the candidates in Python. Good enough for a demo's few hundred rows; it is
+not meant to scale.
 """
 
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Concat, Greatest
+from rapidfuzz import fuzz
 
 from accounts.models import Account, Contact
 from accounts.normalize import normalize_phone
 
 MAX_TOKENS = 3
 # The SQLite prefilter: how many letters of each word must appear as typed, and how many rows
-# difflib may look at.
+# rapidfuzz may look at.
 PREFIX = 3
 CANDIDATES = 300
-# Below this difflib ratio a candidate is noise, not a typo.
+# Below this ratio a candidate is noise, not a typo.
 MIN_RATIO = 0.7
 PHONE_DIGITS = 5
 
@@ -120,7 +121,7 @@ def contacts_like(contacts: QuerySet[Contact], *, query: str, limit: int) -> lis
 
 
 def _contacts_like_on_sqlite(contacts: QuerySet[Contact], *, query: str, limit: int) -> list:
-    """The demo's people: rows sharing a few letters of any word, ranked by difflib."""
+    """The demo's people: rows sharing a few letters of any word, ranked by rapidfuzz."""
     if looks_like_phone(query):
         return list(contacts.filter(phone__contains=phone_digits(query)).order_by("pk")[:limit])
     words = tokens(query)
@@ -143,12 +144,12 @@ def _contacts_like_on_sqlite(contacts: QuerySet[Contact], *, query: str, limit: 
     )
 
 
-# difflib --------------------------------------------------------------------------------------
+# rapidfuzz -------------------------------------------------------------------------------------
 
 
 def similarity(query: str, text: str) -> float:
     """How close `text` is to `query`, 0 to 1: 1 when it contains the query as typed, else the
-    best difflib ratio against the whole text or any run of as many words as the query has."""
+    best rapidfuzz ratio against the whole text or any run of as many words as the query has."""
     query, text = query.lower().strip(), text.lower().strip()
     if not query or not text:
         return 0.0
@@ -157,7 +158,7 @@ def similarity(query: str, text: str) -> float:
     words = text.split()
     width = max(1, len(query.split()))
     pieces = [text] + [" ".join(words[i : i + width]) for i in range(len(words))]
-    return max(SequenceMatcher(None, query, piece).ratio() for piece in pieces)
+    return max(fuzz.ratio(query, piece) for piece in pieces) / 100
 
 
 def _ranked(candidates: list, query: str, texts, limit: int) -> list:
