@@ -264,7 +264,7 @@ class PendingWrites:
         )
         bulk.insert(primaries, history=True, history_user=self.actor)
         bulk.insert(self.new_contacts, history=True, history_user=self.actor)
-        bulk.insert(self.new_leads, history=True, history_user=self.actor)
+        bulk.insert(self.new_leads, history=True, history_user=self.actor, history_date=self.now)
         bulk.insert(self.transitions)
         bulk.insert(self.activities)
         bulk.insert(self.matches, history=True, history_user=self.actor)
