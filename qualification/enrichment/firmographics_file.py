@@ -40,7 +40,18 @@ REVENUE_COLUMNS = (("revenues", "millions"), ("revenue_millions", "millions"), (
 COUNTRY_COLUMNS = ("country", "hq_country")
 US_STATE_COLUMNS = ("hqstate", "hq_state", "state")
 NOTHING = frozenset({"", "na", "n/a", "none", "null", "-", "—", "unknown"})
-STORED = ("name", "domain", "name_key", "industry", "employee_count", "annual_revenue", "country")
+STORED = (
+    "name",
+    "domain",
+    "name_key",
+    "industry",
+    "employee_count",
+    "annual_revenue",
+    "currency",
+    "country",
+)
+# What the two files the loader was built on give revenue in.
+DEFAULT_CURRENCY = "USD"
 
 
 class FirmographicsFileError(Exception):
@@ -139,9 +150,12 @@ class _Parsed:
         }
 
 
-def load_firmographics(path: Path | str, *, source: str, country: str = "") -> LoadReport:
+def load_firmographics(
+    path: Path | str, *, source: str, country: str = "", currency: str = DEFAULT_CURRENCY
+) -> LoadReport:
     """Load the file as source `source` (`country`: the ISO code of a file without a country
-    column) and list the source among the enrichment providers if it is new there."""
+    column; `currency`: the ISO 4217 code its revenue is in) and list the source among the
+    enrichment providers if it is new there."""
     started = time.perf_counter()
     path = Path(path)
     source = source.strip()
@@ -150,6 +164,9 @@ def load_firmographics(path: Path | str, *, source: str, country: str = "") -> L
     default_country = _country(country) if country else ""
     if country and not default_country:
         raise FirmographicsFileError(f"--country “{country}” is not a country we know.")
+    currency = currency.strip().upper()
+    if pycountry.currencies.get(alpha_3=currency) is None:
+        raise FirmographicsFileError(f"--currency “{currency}” is not an ISO 4217 currency code.")
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as error:
@@ -172,7 +189,7 @@ def load_firmographics(path: Path | str, *, source: str, country: str = "") -> L
         ]
     report.rows = [row.report for row in parsed]
     keyed = _keyed(parsed, report.conflicts, has_names="name" in columns)
-    _write(keyed, source=source)
+    _write(keyed, source=source, currency=currency)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -400,7 +417,7 @@ def _keeper(domain: str, rows: list[_Parsed]) -> _Parsed:
     return (matching or rows)[0]
 
 
-def _write(keyed: dict[str, _Parsed], *, source: str) -> None:
+def _write(keyed: dict[str, _Parsed], *, source: str, currency: str) -> None:
     now = timezone.now()
     with transaction.atomic():
         have = {
@@ -409,7 +426,7 @@ def _write(keyed: dict[str, _Parsed], *, source: str) -> None:
         }
         new, changed = [], []
         for key, row in keyed.items():
-            values = row.values()
+            values = {**row.values(), "currency": currency}
             record = have.get(key)
             if record is None:
                 row.report.outcome = Outcome.LOADED

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+from django.conf import settings as django_settings
 from django.db.models import Q
 
 from accounts.models import Account, AccountDomain
@@ -107,7 +108,12 @@ class FirmographicsFile:
                 found[keys.pk] = Firmographics(
                     industry=record.industry,
                     employee_count=record.employee_count,
-                    annual_revenue=record.annual_revenue,
+                    # An amount in another currency is no amount in the app's (no rates here).
+                    annual_revenue=(
+                        record.annual_revenue
+                        if record.currency == django_settings.CURRENCY
+                        else None
+                    ),
                     country=record.country,
                 )
         return found

@@ -93,6 +93,13 @@ class FirmographicRecord(models.Model):
     industry = models.CharField(max_length=120, blank=True)
     employee_count = models.PositiveIntegerField(null=True, blank=True)
     annual_revenue = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        help_text="The ISO 4217 currency of annual_revenue, as the file was loaded "
+        "(load_firmographics --currency). Enrichment gives no revenue in another currency "
+        "than the app's CURRENCY.",
+    )
     country = models.CharField(max_length=2, blank=True)
     line = models.PositiveIntegerField(help_text="The file line it was read from.")
     loaded_at = models.DateTimeField()

@@ -29,13 +29,22 @@ class Command(BaseCommand):
             help="The country of every company, for a file with no country column (e.g. US).",
         )
         parser.add_argument(
+            "--currency",
+            default="USD",
+            help="The ISO 4217 currency of the file's revenue (default USD). Enrichment gives "
+            "the revenue only when it is the app's CURRENCY.",
+        )
+        parser.add_argument(
             "--report", type=Path, default=None, help="Write the per-row report here as CSV."
         )
 
     def handle(self, *args, **options):
         try:
             report = load_firmographics(
-                options["file"], source=options["source"], country=options["country"]
+                options["file"],
+                source=options["source"],
+                country=options["country"],
+                currency=options["currency"],
             )
         except FirmographicsFileError as error:
             raise CommandError(str(error)) from error

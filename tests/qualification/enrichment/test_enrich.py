@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
 from accounts.domains import add_domain
 from accounts.models import PERSON, Account, AccountFieldSource, IcpTier
@@ -80,7 +81,12 @@ def mid_market_rule():
 
 def test_an_empty_field_is_filled_with_its_source_and_date():
     account = blank_account()
-    record(industry="Software", employee_count=1200, annual_revenue=Decimal("36900000"))
+    record(
+        industry="Software",
+        employee_count=1200,
+        annual_revenue=Decimal("36900000"),
+        currency=settings.CURRENCY,
+    )
     providers("inc5000")
 
     result = enrich_accounts(account_ids=[account.pk], now=NOW)
@@ -320,3 +326,32 @@ def test_a_batch_costs_a_fixed_number_of_queries(django_assert_max_num_queries, 
         result = enrich_accounts(account_ids=ids, now=NOW, settings=settings)
 
     assert result.accounts_changed == 30
+
+
+def test_revenue_in_another_currency_than_the_apps_is_not_written(settings):
+    """Inc. 5000 and Fortune 500 revenue is in US dollars; the app shows amounts in CURRENCY:
+    without a rate, the dollars are left out, the other fields are not."""
+    settings.CURRENCY = "EUR"
+    providers("inc5000")
+    record(employee_count=1200, annual_revenue=Decimal("485873000000"), currency="USD")
+    account = blank_account(annual_revenue=None)
+
+    enrich_accounts(account_ids=[account.pk], now=NOW)
+
+    account.refresh_from_db()
+    assert account.employee_count == 1200
+    assert account.annual_revenue is None
+    assert source_of(account, "annual_revenue") is None
+    assert "revenue" not in last_reason(account)
+
+
+def test_revenue_in_the_apps_currency_is_written(settings):
+    settings.CURRENCY = "USD"
+    providers("inc5000")
+    record(annual_revenue=Decimal("36900000"), currency="USD")
+    account = blank_account(annual_revenue=None)
+
+    enrich_accounts(account_ids=[account.pk], now=NOW)
+
+    account.refresh_from_db()
+    assert account.annual_revenue == Decimal("36900000")

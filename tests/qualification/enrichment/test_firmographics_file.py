@@ -230,3 +230,33 @@ def test_the_command_refuses_an_unknown_country():
         call_command(
             "load_firmographics", str(data_file(INC)), "--source", "inc5000", "--country", "XX"
         )
+
+
+def test_revenue_is_stored_in_us_dollars_unless_the_file_says_otherwise(tmp_path):
+    path = csv_file(tmp_path, "name,website,revenue\nAcme,acme.io,36.9 M\n")
+
+    load_firmographics(path, source="dollars")
+    load_firmographics(path, source="euros", currency="eur")
+
+    assert stored("dollars", "acme.io").currency == "USD"
+    assert stored("euros", "acme.io").currency == "EUR"
+
+
+def test_loading_again_in_another_currency_updates_the_records(tmp_path):
+    path = csv_file(tmp_path, "name,website,revenue\nAcme,acme.io,36.9 M\n")
+    load_firmographics(path, source="list")
+
+    report = load_firmographics(path, source="list", currency="EUR")
+
+    assert report.count(Outcome.UPDATED) == 1
+    assert stored("list", "acme.io").currency == "EUR"
+
+
+def test_the_command_takes_the_currency_and_refuses_an_unknown_one(tmp_path):
+    path = csv_file(tmp_path, "name,website,revenue\nAcme,acme.io,36.9 M\n")
+    call_command(
+        "load_firmographics", str(path), "--source", "gbp", "--currency", "GBP", stdout=StringIO()
+    )
+    assert stored("gbp", "acme.io").currency == "GBP"
+    with pytest.raises(CommandError, match="not an ISO 4217 currency code"):
+        call_command("load_firmographics", str(path), "--source", "x", "--currency", "XYZ")
