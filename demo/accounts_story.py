@@ -20,11 +20,12 @@ from qualification.enrichment.enrich import enrich_accounts
 from qualification.enrichment.firmographics_file import load_firmographics
 from qualification.intake.batch import ingest
 from qualification.intake.rows import LeadRow
-from qualification.models import OPEN_STAGES, Lead, Source, Stage
+from qualification.models import OPEN_STAGES, Activity, Lead, Source, Stage
 from qualification.scoring.fit import account_fit
 
 FIRMOGRAPHICS = Path(__file__).with_name("firmographics.csv")
 FIRMOGRAPHICS_SOURCE = "demo-list"
+FIRMOGRAPHICS_CURRENCY = "EUR"  # the made-up revenue in the file, in the app's currency
 GROUP = "Meridian Freight Group"
 GROUP_SECOND_DOMAIN = "meridianfreight.com"
 ARM = ("Meridian Freight UK", "meridianfreight.co.uk")
@@ -63,17 +64,21 @@ def group_and_arm(demo: Demo) -> Account:
 
 
 def enrich_from_demo_list(demo: Demo, arm: Account) -> None:
-    """What `manage.py load_firmographics demo/firmographics.csv --source demo-list` and
-    `manage.py enrich_accounts` do: the arm, known by nothing but its name and domain, gets
-    its industry, head count, revenue and country, each with an "enriched" badge, and a tier."""
-    load_firmographics(FIRMOGRAPHICS, source=FIRMOGRAPHICS_SOURCE)
+    """What `manage.py load_firmographics demo/firmographics.csv --source demo-list
+    --currency EUR` and `manage.py enrich_accounts` do: the arm, known by nothing but its name
+    and domain, gets its industry, head count, revenue and country, each with an "enriched"
+    badge, and a tier."""
+    load_firmographics(FIRMOGRAPHICS, source=FIRMOGRAPHICS_SOURCE, currency=FIRMOGRAPHICS_CURRENCY)
     enrich_accounts(
         account_ids=Account.objects.values_list("pk", flat=True),
         now=demo.now - dt.timedelta(days=2),
     )
 
 
-def _row(line: int, first: str, last: str, email: str, company: str = "", **more) -> LeadRow:
+def _row(
+    line: int, first: str, last: str, email: str, company: str = "", *, at: dt.datetime, **more
+) -> LeadRow:
+    """A web form's row, with the form submission it came from (an hour before it arrives)."""
     return LeadRow(
         line=line,
         first_name=first,
@@ -81,18 +86,20 @@ def _row(line: int, first: str, last: str, email: str, company: str = "", **more
         email=email,
         company=company,
         answers={"Use case": "Lead routing"},
+        activities=[(Activity.Kind.DEMO_REQUEST, at - dt.timedelta(hours=1))],
         **more,
     )
 
 
 def match_typed_companies(demo: Demo) -> None:
-    rows = [_row(n, *person) for n, person in enumerate([*IN_REVIEW, GMAIL_BY_NAME], start=1)]
+    at = demo.now - dt.timedelta(hours=5)
+    people = [*IN_REVIEW, GMAIL_BY_NAME]
     ingest(
-        rows,
+        [_row(n, *person, at=at) for n, person in enumerate(people, start=1)],
         segment=demo.segments["core-inbound"],
         source_system="demo-form",
         default_source=Source.FORM,
-        now=demo.now - dt.timedelta(hours=5),
+        now=at,
     )
 
 
@@ -117,70 +124,46 @@ def come_in_again(demo: Demo) -> None:
         picked.append(lead)
         if len(picked) == 7:
             break
-    plus_tag, *others = picked
-    phone_a, phone_b, name_a, name_b, typo_a, typo_b = others
-    arrivals: list[tuple[Lead, LeadRow]] = []
+    plus_tag, phone_a, phone_b, name_a, name_b, typo_a, typo_b = picked
+    at = demo.now - dt.timedelta(hours=3)
+    arrivals = []  # (whose lead it pairs with, first name, last name, email, more)
     local, domain = plus_tag.contact.email.split("@")
-    arrivals.append(
-        (
-            plus_tag,
-            _row(
-                1,
-                plus_tag.contact.first_name,
-                plus_tag.contact.last_name,
-                f"{local}+webinar@{domain}",
-            ),
-        )
-    )
+    arrivals.append((plus_tag, None, None, f"{local}+webinar@{domain}", {}))
     for lead in (phone_a, phone_b):
         contact = lead.contact
         arrivals.append(
             (
                 lead,
-                _row(
-                    1,
-                    contact.first_name[:1],
-                    contact.last_name,
-                    f"{contact.last_name.lower()}.office@{contact.account.domain}",
-                    phone=_typed_another_way(contact.phone),
-                    country=contact.country,
-                ),
+                contact.first_name[:1],
+                None,
+                f"{contact.last_name.lower()}.office@{contact.account.domain}",
+                {"phone": _typed_another_way(contact.phone), "country": contact.country},
             )
         )
     for lead in (name_a, name_b):
         contact = lead.contact
-        arrivals.append(
-            (
-                lead,
-                _row(
-                    1,
-                    contact.first_name,
-                    contact.last_name,
-                    f"{contact.first_name[:1].lower()}{contact.last_name.lower()}"
-                    f"@{contact.account.domain}",
-                ),
-            )
-        )
+        initial = contact.first_name[:1].lower()
+        email = f"{initial}{contact.last_name.lower()}@{contact.account.domain}"
+        arrivals.append((lead, None, None, email, {}))
     for lead in (typo_a, typo_b):
         contact = lead.contact
-        arrivals.append(
-            (
-                lead,
-                _row(
-                    1,
-                    contact.first_name,
-                    _typo(contact.last_name),
-                    f"{contact.first_name.lower()}@{contact.account.domain}",
-                ),
-            )
+        email = f"{contact.first_name.lower()}@{contact.account.domain}"
+        arrivals.append((lead, None, _typo(contact.last_name), email, {}))
+    for lead, first, last, email, more in arrivals:
+        row = _row(
+            1,
+            first or lead.contact.first_name,
+            last or lead.contact.last_name,
+            email,
+            at=at,
+            **more,
         )
-    for lead, row in arrivals:
         ingest(
             [row],
             segment=lead.segment,
             source_system="demo-form",
             default_source=Source.FORM,
-            now=demo.now - dt.timedelta(hours=3),
+            now=at,
         )
 
 

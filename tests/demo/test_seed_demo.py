@@ -11,9 +11,18 @@ from django.utils import timezone
 from simple_history.models import registered_models
 
 from accounts import roles
-from accounts.models import Account, BuyingGroupRole, Contact
+from accounts.models import Account, AccountDomain, AccountFieldSource, BuyingGroupRole, Contact
+from qualification.duplicates.merge import undo_blockers
 from qualification.lifecycle.requirements import framework_gaps
-from qualification.models import OWNED_STAGES, Lead, Stage, StageTransition
+from qualification.models import (
+    OWNED_STAGES,
+    AccountMatch,
+    DuplicateCandidate,
+    DuplicateMerge,
+    Lead,
+    Stage,
+    StageTransition,
+)
 from review.models import Decision, ReviewSession, RuleChangeProposal
 from review.services import MIN_SIZE
 
@@ -179,6 +188,65 @@ class TestSeededDemo:
                 continue
             rows = set(model.objects.values_list("pk", flat=True))
             assert rows <= set(model.history.values_list("id", flat=True)), model.__name__
+
+    def test_a_group_has_two_domains_and_a_regional_arm(self):
+        group = Account.objects.get(name="Meridian Freight Group")
+        domains = AccountDomain.objects.filter(account=group)
+        assert sorted(domains.values_list("domain", "is_primary")) == [
+            ("meridianfreight.com", False),
+            ("meridianfreight.de", True),
+        ]
+        arm = Account.objects.get(parent=group)
+        assert (arm.name, arm.domain) == ("Meridian Freight UK", "meridianfreight.co.uk")
+
+    def test_the_arm_is_enriched_from_the_demos_own_file_and_re_tiered_with_the_reason(self):
+        arm = Account.objects.get(name="Meridian Freight UK")
+        sources = dict(
+            AccountFieldSource.objects.filter(account=arm).values_list("field", "source")
+        )
+        assert sources == {
+            "industry": "demo-list",
+            "employee_count": "demo-list",
+            "annual_revenue": "demo-list",
+            "country": "demo-list",
+        }
+        assert (arm.industry, arm.employee_count, arm.country) == ("Logistics", 1100, "GB")
+        reason = arm.history.order_by("-history_id").first().history_change_reason
+        assert reason.startswith("Enriched: industry Logistics, employees 1,100")
+        assert "from demo-list" in reason and f"to {arm.icp_tier}" in reason
+
+    def test_two_typed_companies_wait_in_match_review_and_a_gmail_lead_is_linked_by_name(self):
+        waiting = AccountMatch.objects.filter(outcome=AccountMatch.Outcome.REVIEW)
+        assert sorted(waiting.values_list("company", flat=True)) == [
+            "Copperleaf Financial",
+            "Ironbridge Insurers",
+        ]
+        for match in waiting:
+            best = match.candidates.order_by("rank").first()
+            assert best.reasons and best.reasons[0]["signal"] == "name", match
+            assert 0.6 <= float(best.confidence) < 0.9, match
+        gmail = AccountMatch.objects.get(lead__contact__email="rory.fitzgerald.ops@gmail.com")
+        assert gmail.outcome == AccountMatch.Outcome.LINKED
+        assert gmail.account.name == "Harbourline Telecom"
+        assert gmail.lead.account == gmail.account
+        assert gmail.reasons[0]["signal"] == "name"
+
+    def test_detection_found_pairs_of_each_kind_and_merged_the_same_inbox(self):
+        kinds = {
+            frozenset(found["key"] for found in pair.matched)
+            for pair in DuplicateCandidate.objects.open()
+        }
+        assert any("phone" in keys for keys in kinds)
+        assert any(keys == {"same name"} for keys in kinds)
+        assert any(keys == {"similar name"} for keys in kinds)
+        assert DuplicateCandidate.objects.open().count() >= 6
+        merge = DuplicateMerge.objects.get()
+        assert "+webinar@" in merge.merged.contact.email
+        assert merge.merged.stage == Stage.DISQUALIFIED
+        assert merge.merged.reason_code.code == "duplicate"
+        assert merge.merged.duplicate_of == merge.survivor
+        assert merge.undone_at is None
+        assert undo_blockers(merge) == []  # its merge page offers Undo
 
     def test_a_second_run_changes_nothing(self):
         counts = (Lead.objects.count(), Contact.objects.count(), StageTransition.objects.count())
