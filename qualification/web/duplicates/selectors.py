@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 
 from qualification.duplicates.candidates import visible_candidates
-from qualification.duplicates.merge import FIELDS_BY_KEY, choosable, undo_blockers
+from qualification.duplicates.merge import DETECTION, FIELDS_BY_KEY, choosable, undo_blockers
 from qualification.lifecycle.scope import is_limited
 from qualification.models import (
     Checklist,
@@ -159,16 +159,41 @@ class DuplicatesPage:
     pairs: list[PairView]
     page: Page
     limited: bool
+    automatic_merges: list[DuplicateMerge]
 
     def as_context(self) -> dict:
-        return {"pairs": self.pairs, "page_obj": self.page, "limited": self.limited}
+        return {
+            "pairs": self.pairs,
+            "page_obj": self.page,
+            "limited": self.limited,
+            "automatic_merges": self.automatic_merges,
+        }
+
+
+AUTOMATIC_MERGES_SHOWN = 10
+
+
+def _automatic_merges(user: AbstractBaseUser) -> list[DuplicateMerge]:
+    """The latest merges detection made by itself and nobody has undone, each linking to its
+    page (and its Undo); for an SDR, those whose kept lead they own, as `load_merge` lets them
+    open. One query."""
+    merges = DuplicateMerge.objects.filter(rule=DETECTION.name, undone_at=None)
+    if is_limited(user):
+        merges = merges.filter(survivor__owner=user)
+    return list(
+        merges.select_related("survivor__contact", "merged__contact").order_by("-merged_at", "-pk")[
+            :AUTOMATIC_MERGES_SHOWN
+        ]
+    )
 
 
 def duplicates_page(*, user: AbstractBaseUser, page_number: str | int | None) -> DuplicatesPage:
     """The open pairs `user` may review, strongest first, a page of them side by side."""
     paginator = Paginator(_candidates(user).open().order_by("-score", "pk"), PER_PAGE)
     page = paginator.get_page(page_number)
-    return DuplicatesPage(_pairs(list(page.object_list)), page, is_limited(user))
+    return DuplicatesPage(
+        _pairs(list(page.object_list)), page, is_limited(user), _automatic_merges(user)
+    )
 
 
 def pair_view(*, pk: int, user: AbstractBaseUser) -> PairView:

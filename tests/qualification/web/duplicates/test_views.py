@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from accounts import roles
 from qualification.duplicates.candidates import Pair, record_candidates
+from qualification.duplicates.detection import detect_duplicates
+from qualification.duplicates.merge import undo_merge
 from qualification.models import (
     Activity,
     DiscoveryNote,
@@ -79,11 +81,12 @@ def test_the_list_runs_a_fixed_number_of_queries(client, sdr, manager, django_as
         one, other = (LeadFactory(stage=Stage.MQL) for _ in range(2))
         record_candidates([Pair(one.pk, other.pk, 60)])
     client.force_login(sdr)
-    # session, user, roles, queue segments, count, page of pairs with both leads, checklists
-    with django_assert_num_queries(7):
+    # session, user, roles, queue segments, count, page of pairs with both leads, checklists,
+    # detection's merges
+    with django_assert_num_queries(8):
         assert client.get(LIST).status_code == 200
     client.force_login(manager)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(LIST).status_code == 200
 
 
@@ -245,3 +248,28 @@ def test_the_lead_page_and_the_queue_row_name_the_possible_duplicate(client, sdr
     assert 'id="possible-duplicates"' in lead_page and pair_url(candidate) in lead_page
     queue = client.get(reverse("qualification:queue")).text
     assert "Possible duplicate of Sven Hartmann (SAL, Tom)" in queue
+
+
+def test_the_list_shows_what_detection_merged_by_itself_with_a_way_to_undo_it(client, manager):
+    kept, twin, _candidate = sven_twice(manager)
+    [merge] = detect_duplicates(lead_ids=[kept.pk, twin.pk]).merges
+    client.force_login(manager)
+
+    text = client.get(LIST).content.decode()
+
+    section = text.split('id="automatic-merges"')[1].split("</section>")[0]
+    assert "sven+x@hartmann.example" in section
+    assert reverse("qualification:duplicate-merge", args=[merge.pk]) in section
+
+    undo_merge(merge=merge, actor=manager, reason="Two people")
+    assert 'id="automatic-merges"' not in client.get(LIST).content.decode()
+
+
+def test_an_sdr_sees_only_the_automatic_merges_into_their_own_leads(client, sdr):
+    kept, twin, _candidate = sven_twice(sdr)
+    detect_duplicates(lead_ids=[kept.pk, twin.pk])
+    client.force_login(sdr)
+    assert 'id="automatic-merges"' not in client.get(LIST).content.decode()
+
+    Lead.objects.filter(pk=kept.pk).update(owner=sdr)
+    assert "sven+x@hartmann.example" in client.get(LIST).content.decode()
