@@ -124,8 +124,13 @@ def _take_batch(
     pending.apply()
     results = [_result(decision) for decision in decisions]
     # Duplicates of the batch's leads, found once for the whole batch (a few queries): the
-    # same inbox merges into the older lead, the rest wait in the duplicates review.
-    taken = {result.lead_id for result in results if result.lead_id is not None}
+    # same inbox merges into the older lead, the rest wait in the duplicates review. A row that
+    # changed nothing cannot make a new pair, so a re-import does not search again.
+    taken = {
+        result.lead_id
+        for decision, result in zip(decisions, results, strict=True)
+        if result.lead_id is not None and decision.outcome != Outcome.UNCHANGED
+    }
     found = detect_duplicates(
         lead_ids=taken, now=now, reason=f"Detection at intake from {source_system}"
     )
